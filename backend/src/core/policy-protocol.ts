@@ -108,5 +108,7 @@ export const AuditVerifyResult = z.object({
   firstBad: AuditBadRecord.nullable(),
   /** An unfinished last line left by a crash mid-write; paddockd drops it on next start. */
   partialTail: z.object({ file: z.string(), line: z.number().int(), bytes: z.number().int() }).nullable(),
+  /** Records in which paddockd noted damage it found at the tail on start (a cut tail, a lost anchor). */
+  repairs: z.array(z.object({ seq: z.number().int(), action: z.string() })),
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
