@@ -92,7 +92,7 @@ export class SecretStore {
     }
   }
 
-  set(name: string, scope: SecretScope, value: string): Promise<SecretInfo> {
+  async set(name: string, scope: SecretScope, value: string): Promise<SecretInfo> {
     assertName(name);
     assertScope(scope);
     return this.serialized(() => {
@@ -105,7 +105,7 @@ export class SecretStore {
   }
 
   /** Removes NAME in one scope; false when it was not there. */
-  remove(name: string, scope: SecretScope): Promise<boolean> {
+  async remove(name: string, scope: SecretScope): Promise<boolean> {
     assertName(name);
     assertScope(scope);
     return this.serialized(() => {
