@@ -52,6 +52,9 @@ export const CreateSandboxRequest = z.object({
   allowHosts: z.array(z.string()).max(512).optional(),
   /** Start the sandbox after creating it (default true). */
   start: z.boolean().optional(),
+  /** Initial terminal size of the agent session (the launching viewer's), so nothing reflows on attach. */
+  cols: z.number().int().min(2).max(1000).optional(),
+  rows: z.number().int().min(1).max(500).optional(),
   /** When a sandbox for (workspace, agent) already exists, reuse it (default true). */
   reuse: z.boolean().optional(),
 });

@@ -1,0 +1,120 @@
+/**
+ * paddockd: the single writer of Paddock's state. Wires the engine, image builder, sandbox and
+ * terminal services and feature modules, then serves the API on a Unix socket and 127.0.0.1.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Auth, loadOrCreateToken } from '../api/auth.js';
+import type { AppContext, RouteModule } from '../api/context.js';
+import { startServers } from '../api/server.js';
+import { WorkspaceStore } from '../api/workspaces.js';
+import { Label } from '../core/labels.js';
+import { PROTOCOL_VERSION, type DaemonStatus } from '../core/protocol.js';
+import { DockerEngine } from '../engine/docker.js';
+import { ImageBuilder, REPO_ROOT } from '../images/builder.js';
+import { SandboxService } from '../sandboxes/service.js';
+import { TerminalService } from '../terminal/service.js';
+import { EventBus } from './events.js';
+import { resolvePaths, resolvePort } from './paths.js';
+import { PADDOCK_VERSION } from './version.js';
+
+export const ENGINE_RETRY_MS = 2000; // how often to re-follow engine events after the stream drops
+
+export function extraLabelsFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return env.PADDOCK_TEST_RUN ? { [Label.Test]: env.PADDOCK_TEST_RUN } : {};
+}
+
+export async function main(): Promise<void> {
+  const paths = resolvePaths();
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  const log = pino({ level: process.env.PADDOCK_LOG_LEVEL ?? 'info' }, pino.destination({ dest: paths.logPath, sync: false, mkdir: true }));
+  const engine = new DockerEngine();
+  const events = new EventBus();
+  const extraLabels = extraLabelsFromEnv();
+  const ctx: AppContext = { engine, events, paths, log, extraLabels, services: {} };
+  const builder = new ImageBuilder(engine, extraLabels);
+  const sandboxes = new SandboxService(ctx, builder);
+  const terminals = new TerminalService(ctx, sandboxes);
+  const workspaces = new WorkspaceStore(paths.workspacesPath, homedir());
+  ctx.services.sandboxes = sandboxes;
+  ctx.services.terminals = terminals;
+
+  const modules: RouteModule[] = [];
+  const features = await import('./features.js');
+  await features.registerFeatures(ctx, sandboxes, modules);
+
+  const port = resolvePort();
+  const token = loadOrCreateToken(paths.tokenPath);
+  const auth = new Auth(token);
+  const url = `http://127.0.0.1:${port}`;
+
+  const status = async (): Promise<DaemonStatus> => {
+    let eng: DaemonStatus['engine'] = null;
+    let runtimes: DaemonStatus['runtimes'] = [];
+    try {
+      const info = await engine.info();
+      eng = { version: info.version, apiVersion: info.apiVersion };
+      runtimes = await sandboxes.runtimes();
+    } catch {
+      // engine down: status still answers, with engine null
+    }
+    return { version: PADDOCK_VERSION, protocolVersion: PROTOCOL_VERSION, pid: process.pid, socketPath: paths.socketPath, url, engine: eng, runtimes };
+  };
+
+  const uiDir = process.env.PADDOCK_UI_DIR ?? join(REPO_ROOT, 'ui', 'dist');
+  const servers = await startServers(ctx, { sandboxes, terminals, builder, workspaces, status }, {
+    socketPath: paths.socketPath, host: '127.0.0.1', port, uiDir, auth, modules,
+  });
+  writeFileSync(paths.pidPath, String(process.pid), { mode: 0o600 });
+  log.info({ pid: process.pid, url: servers.tcpUrl, socket: paths.socketPath }, 'paddockd started');
+  for (const h of features.startHooks) await h().catch((err: unknown) => log.warn({ err: String(err) }, 'start hook failed'));
+
+  // A restarted paddockd has no live viewers: clear tmux clients the old process left behind.
+  void terminals.detachStale().catch((err: unknown) => log.warn({ err: String(err) }, 'could not detach stale terminal clients'));
+
+  // Engine events → sandbox state events for the dashboard (no polling).
+  let stopEvents: (() => void) | null = null;
+  const follow = async (): Promise<void> => {
+    try {
+      stopEvents = await engine.events(
+        (e) => {
+          const name = e.labels[Label.Sandbox];
+          if (e.type !== 'container' || !name || e.labels[Label.Kind] !== 'sandbox') return;
+          if (!['start', 'die', 'stop', 'pause', 'unpause', 'oom'].includes(e.action)) return;
+          void sandboxes.find(name).then((s) => s && events.emit({ type: 'sandbox', action: 'updated', sandbox: s }));
+        },
+        () => {
+          stopEvents = null;
+          setTimeout(() => void follow(), ENGINE_RETRY_MS).unref();
+        },
+      );
+    } catch {
+      setTimeout(() => void follow(), ENGINE_RETRY_MS).unref();
+    }
+  };
+  void follow();
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'paddockd stopping');
+    stopEvents?.();
+    terminals.closeAll();
+    for (const h of features.stopHooks) await h().catch(() => undefined);
+    await servers.close();
+    rmSync(paths.pidPath, { force: true });
+    log.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('uncaughtException', (err) => {
+    log.error({ err: String(err.stack ?? err) }, 'uncaught exception');
+  });
+  process.on('unhandledRejection', (err) => {
+    log.error({ err: String((err as Error)?.stack ?? err) }, 'unhandled rejection');
+  });
+}

@@ -1,0 +1,1 @@
+export const PADDOCK_VERSION = '0.1.0';
