@@ -1,15 +1,18 @@
 /**
  * The seam between secrets and the egress proxy. Secrets decides WHAT header goes to WHICH
- * host for a sandbox; the egress module (backend/src/egress) implements this by configuring the
- * proxy. The proxy's reverse-proxy port (REVERSE_PROXY_PORT) maps `/<route>/…` to
- * `https://<host>/…` where `<route>` is a preset's route (`anthropic`, `openai`, `gemini`) or
- * the host itself for generic rules (`/api.github.com/…` → `https://api.github.com/…`), and
- * sets `header: prefix + value` on that request only — never on a request to another host, and
- * never on CONNECT tunnels (it cannot see inside TLS).
+ * host for a sandbox; the egress module (backend/src/egress) implements CredentialInjector by
+ * folding the rules into the sandbox's proxy config (`credentialRuleOf` gives the proxy's own
+ * shape). The proxy's credential port maps `http://<proxy>:3129/<id>/…` to `https://<host>/…`
+ * and sets `header: prefix + value` on that request only — never on a request to another host,
+ * and never inside CONNECT tunnels (it cannot see inside TLS).
  */
-export const REVERSE_PROXY_PORT = 3129; // the egress proxy's plain-HTTP reverse-proxy listener
+import { CREDENTIAL_PORT, type CredentialRule } from '../egress/proxy/control-protocol.js';
+
+export const REVERSE_PROXY_PORT: number = CREDENTIAL_PORT; // the proxy's plain-HTTP credential listener (3129)
 
 export interface InjectionRule {
+  /** First path segment on the credential port: a preset's provider (`anthropic`) or `s-<secret name>` for generic rules. */
+  id: string;
   /** Upstream host the credential is for, e.g. api.anthropic.com. Exact match, no wildcards. */
   host: string;
   /** Header to set (replacing whatever the sandbox sent, e.g. its placeholder). */
@@ -31,4 +34,9 @@ export class MissingInjector implements CredentialInjector {
   async setInjections(): Promise<void> {
     // nothing to configure: SecretsService refuses proxy mode before it gets here
   }
+}
+
+/** The egress proxy's wire shape for one rule (the prefix is part of the header value there). */
+export function credentialRuleOf(rule: InjectionRule): CredentialRule {
+  return { id: rule.id, host: rule.host, header: rule.header, value: (rule.prefix ?? '') + rule.value };
 }

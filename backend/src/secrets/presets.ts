@@ -44,6 +44,11 @@ export interface ProxyPlan {
   rule: Omit<InjectionRule, 'value'>;
 }
 
+/** The credential-port id of a generic rule: the secret's name, in the proxy's id alphabet (lowercase, ≤ 63). */
+export function genericRouteId(name: string): string {
+  return `s-${name.toLowerCase()}`.slice(0, 63);
+}
+
 /** The preset an attachment uses: explicit provider, else the name (ANTHROPIC_API_KEY → anthropic); null for a generic host rule. */
 export function presetFor(att: SecretAttachment): ProxyPreset | null {
   if (att.host) return null;
@@ -57,7 +62,7 @@ export function proxyPlan(att: SecretAttachment, proxyAddress: string, placehold
   if (preset) {
     return {
       env: { [preset.keyEnv]: placeholder, [preset.baseUrlEnv]: origin + preset.basePath },
-      rule: { host: preset.host, header: preset.header, ...(preset.prefix ? { prefix: preset.prefix } : {}) },
+      rule: { id: preset.provider, host: preset.host, header: preset.header, ...(preset.prefix ? { prefix: preset.prefix } : {}) },
     };
   }
   if (!att.host) {
@@ -66,8 +71,9 @@ export function proxyPlan(att: SecretAttachment, proxyAddress: string, placehold
   }
   const header = att.header ?? GENERIC_DEFAULT_HEADER;
   const prefix = att.header ? att.prefix : (att.prefix ?? GENERIC_DEFAULT_PREFIX);
+  const id = genericRouteId(att.name);
   return {
-    env: { [att.name]: placeholder, [`${att.name}_BASE_URL`]: `${origin}/${att.host}` },
-    rule: { host: att.host, header, ...(prefix ? { prefix } : {}) },
+    env: { [att.name]: placeholder, [`${att.name}_BASE_URL`]: `${origin}/${id}` },
+    rule: { id, host: att.host, header, ...(prefix ? { prefix } : {}) },
   };
 }

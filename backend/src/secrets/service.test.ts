@@ -94,7 +94,7 @@ describe('SecretsService', () => {
     expect(spec.env.ANTHROPIC_BASE_URL).toBe('http://10.213.0.18:3129/anthropic');
     expect(JSON.stringify(buildContainerCreate(spec))).not.toContain(KEY);
     await svc.afterStart(infoFor(spec), 'id-s1');
-    expect(injector.last('s1')).toEqual([{ host: 'api.anthropic.com', header: 'x-api-key', value: KEY }]);
+    expect(injector.last('s1')).toEqual([{ id: 'anthropic', host: 'api.anthropic.com', header: 'x-api-key', value: KEY }]);
   });
 
   it('file mode: a tmpfs for the agent uid, files written after start by a root exec, value only in that exec env (base64)', async () => {
@@ -153,7 +153,7 @@ describe('SecretsService', () => {
     const res = await svc.set('ANTHROPIC_API_KEY', 'global', NEW_KEY, 'cli');
     expect(res.rotated.sort()).toEqual(['rot-file', 'rot-proxy']);
     expect(res.recreateRequired).toEqual(['rot-env']);
-    expect(injector.last('rot-proxy')).toEqual([{ host: 'api.anthropic.com', header: 'x-api-key', value: NEW_KEY }]);
+    expect(injector.last('rot-proxy')).toEqual([{ id: 'anthropic', host: 'api.anthropic.com', header: 'x-api-key', value: NEW_KEY }]);
     expect(injector.last('rot-stopped')).toBeUndefined();
     expect(engine.execs.map((e) => e.id)).toEqual(['id-rot-file']);
     expect(engine.execs[0]!.opts.env).toEqual([`PADDOCK_SECRET_0=${Buffer.from(NEW_KEY).toString('base64')}`]);
@@ -179,7 +179,7 @@ describe('SecretsService', () => {
     await svc.beforeCreate(spec, ctxFor([{ name: 'ANTHROPIC_API_KEY', mode: 'proxy' }]));
     engine.run(spec);
     await svc.restore();
-    expect(injector.last('back')).toEqual([{ host: 'api.anthropic.com', header: 'x-api-key', value: KEY }]);
+    expect(injector.last('back')).toEqual([{ id: 'anthropic', host: 'api.anthropic.com', header: 'x-api-key', value: KEY }]);
   });
 
   it('setAttachments: file changes apply now, env/proxy changes need a recreate; unknown sandbox is 404', async () => {

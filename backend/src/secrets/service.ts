@@ -145,6 +145,7 @@ export class SecretsService implements SandboxHooks {
     const reader = { sandbox: spec.name, agent: spec.agent };
     this.checkProxyAllowed(list, spec.network);
     const proxyEnv: Record<string, string> = {};
+    const routeIds = new Set<string>();
     for (const a of list) {
       const value = this.requireValue(a.name, reader);
       if (a.mode === 'env') {
@@ -152,7 +153,12 @@ export class SecretsService implements SandboxHooks {
       } else if (a.mode === 'file') {
         spec.tmpfs[SECRETS_DIR] = secretsTmpfsOptions(spec.uid, spec.gid);
       } else {
+        if (!isHeaderSafe(value)) {
+          throw new PaddockError(ErrorCode.BadInput, `Secret ${a.name} contains a line break, so the proxy cannot send it as an HTTP header. Attach it as ${a.name}:file instead.`);
+        }
         const plan = proxyPlan(a, ctx.plan.proxy, newPlaceholder());
+        if (routeIds.has(plan.rule.id)) throw new PaddockError(ErrorCode.BadInput, `Two proxy-mode secrets both use the proxy route /${plan.rule.id}. Attach one secret per provider.`);
+        routeIds.add(plan.rule.id);
         for (const [k, v] of Object.entries(plan.env)) {
           if (k in proxyEnv) throw new PaddockError(ErrorCode.BadInput, `Two proxy-mode secrets both set ${k}. Attach one secret per provider.`);
           proxyEnv[k] = v;
@@ -242,6 +248,10 @@ export class SecretsService implements SandboxHooks {
         this.log?.warn({ sandbox, secret: a.name }, `secret ${a.name} is no longer set; the proxy stops adding it`);
         continue;
       }
+      if (!isHeaderSafe(hit.value)) {
+        this.log?.warn({ sandbox, secret: a.name }, `secret ${a.name} contains a line break and cannot be sent as a header; the proxy stops adding it`);
+        continue;
+      }
       const { rule } = proxyPlan(a, '0.0.0.0', '');
       rules.push({ ...rule, value: hit.value });
     }
@@ -313,6 +323,11 @@ export class SecretsService implements SandboxHooks {
     }
     return out;
   }
+}
+
+/** HTTP header values cannot carry CR or LF; the proxy refuses them too. */
+function isHeaderSafe(value: string): boolean {
+  return !/[\r\n]/.test(value);
 }
 
 function parseAttachments(input: unknown): SecretAttachment[] {
