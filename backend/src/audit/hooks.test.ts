@@ -27,8 +27,23 @@ afterEach(async () => {
 const info = { name: 'claude-app', agent: 'claude', workspace: '/w/app' } as SandboxInfo;
 
 describe('AuditHooks', () => {
-  it('records the lifecycle with env names only, never values', async () => {
+  it('adds the full spec to the service\'s own create record, env names only', async () => {
     const audit = await AuditHooks.open(state, { networkFlushMs: 0 });
+    const spec = { name: 'claude-app', agent: 'claude', workspace: '/w/app', image: 'img', isolation: 'gvisor', runtime: 'runsc', network: 'allowlist', allowHosts: [], mounts: [], cpus: 1, memoryBytes: 1, pids: 64, autonomy: true, env: { API_KEY: 'sk-very-secret' } } as unknown as SandboxSpec;
+    const ctx = { actor: 'cli', request: { agent: 'claude', workspace: '/w/app', env: { API_KEY: 'sk-very-secret' } } } as unknown as CreateContext;
+    await audit.afterCreate(spec, 'c0ffee', ctx);
+    await audit.afterStart(info, 'c0ffee'); // the service records start itself
+    audit.record('cli', 'sandbox.create', 'claude-app', { agent: 'claude', image: 'img' });
+    audit.record('cli', 'sandbox.start', 'claude-app', {});
+    await audit.close();
+    const recs = await queryAudit(auditDirOf(state));
+    expect(recs.map((r) => [r.actor, r.action])).toEqual([['cli', 'sandbox.create'], ['cli', 'sandbox.start']]);
+    expect(recs[0]!.details).toMatchObject({ containerId: 'c0ffee', runtime: 'runsc', pids: 64, envNames: ['API_KEY'] });
+    expect(JSON.stringify(recs)).not.toContain('sk-very-secret');
+  });
+
+  it('records the lifecycle itself in hooks mode, env names only, never values', async () => {
+    const audit = await AuditHooks.open(state, { networkFlushMs: 0, lifecycle: 'hooks' });
     const spec = { name: 'claude-app', agent: 'claude', workspace: '/w/app', image: 'img', isolation: 'gvisor', runtime: 'runsc', network: 'allowlist', allowHosts: [], mounts: [], cpus: 1, memoryBytes: 1, pids: 64, autonomy: true, env: { API_KEY: 'sk-very-secret' } } as unknown as SandboxSpec;
     const ctx = { actor: 'cli', request: { agent: 'claude', workspace: '/w/app', env: { API_KEY: 'sk-very-secret' } } } as unknown as CreateContext;
     await audit.afterCreate(spec, 'c0ffee', ctx);

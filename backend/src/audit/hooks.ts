@@ -30,7 +30,16 @@ export const AuditAction = {
 
 export type AuditActorName = Actor | 'paddockd';
 
+/** Create details waiting for the service's own 'sandbox.create' record; bounded because failed creates never claim theirs. */
+const MAX_PENDING_CREATES = 64;
+
 export interface AuditHooksOptions extends AuditLogOptions {
+  /**
+   * Who writes lifecycle records. 'service' (default): the sandbox service calls record() with the
+   * actor for create/start/stop/remove/update/exec, and these hooks only add the full spec to the
+   * create record. 'hooks': the lifecycle hooks write the records themselves.
+   */
+  lifecycle?: 'service' | 'hooks';
   /** Told about records that could not be written where the caller cannot be (fire-and-forget paths). */
   onError?: (err: unknown, action: string) => void;
   /** Clock for network aggregation (tests). */
@@ -42,9 +51,12 @@ export class AuditHooks implements SandboxHooks {
   private readonly network: NetworkAggregator;
   private readonly onError: (err: unknown, action: string) => void;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly lifecycle: 'service' | 'hooks';
+  private readonly pendingCreates = new Map<string, Record<string, unknown>>();
 
   constructor(readonly log: AuditLog, opts: AuditHooksOptions = {}, private readonly ownsLog = false) {
     this.onError = opts.onError ?? (() => undefined);
+    this.lifecycle = opts.lifecycle ?? 'service';
     this.network = new NetworkAggregator(
       (s) => this.record('paddockd', AuditAction.Network, s.sandbox, { host: s.host, minute: s.minute, allowed: s.allowed, denied: s.denied, bytes: s.bytes }),
       opts.nowMs,
@@ -59,7 +71,15 @@ export class AuditHooks implements SandboxHooks {
 
   /** Fire-and-forget (SandboxHooks.record): failures go to onError, never vanish. */
   record(actor: string, action: string, sandbox: string | null, details: Record<string, unknown>): void {
-    this.track(this.log.record(actor, action, sandbox, details), action);
+    let d = details;
+    if (action === AuditAction.Create && sandbox !== null) {
+      const spec = this.pendingCreates.get(sandbox);
+      if (spec) {
+        this.pendingCreates.delete(sandbox);
+        d = { ...spec, ...details };
+      }
+    }
+    this.track(this.log.record(actor, action, sandbox, d), action);
   }
 
   private track(p: Promise<unknown>, action: string): void {
@@ -67,9 +87,8 @@ export class AuditHooks implements SandboxHooks {
     this.inFlight.add(t);
   }
 
-  /** Awaited: a sandbox the log cannot record is not created (the service cleans up). */
   async afterCreate(spec: SandboxSpec, containerId: string, ctx: CreateContext): Promise<void> {
-    await this.log.record(ctx.actor, AuditAction.Create, spec.name, {
+    const details: Record<string, unknown> = {
       containerId,
       agent: spec.agent,
       workspace: spec.workspace,
@@ -85,23 +104,31 @@ export class AuditHooks implements SandboxHooks {
       autonomy: spec.autonomy,
       // -e values may hold credentials: names only.
       envNames: Object.keys(ctx.request.env ?? {}).sort(),
-    });
+    };
+    if (this.lifecycle === 'hooks') {
+      // Awaited: a sandbox the log cannot record is not created (the service cleans up).
+      await this.log.record(ctx.actor, AuditAction.Create, spec.name, details);
+      return;
+    }
+    this.pendingCreates.set(spec.name, details);
+    if (this.pendingCreates.size > MAX_PENDING_CREATES) this.pendingCreates.delete(this.pendingCreates.keys().next().value!);
   }
 
   async afterStart(info: SandboxInfo, containerId: string): Promise<void> {
-    this.record('paddockd', AuditAction.Start, info.name, { containerId });
+    if (this.lifecycle === 'hooks') this.record('paddockd', AuditAction.Start, info.name, { containerId });
   }
 
   async afterUpdate(info: SandboxInfo, change: UpdateSandboxRequest, actor: Actor): Promise<void> {
-    this.record(actor, AuditAction.Update, info.name, { change });
+    if (this.lifecycle === 'hooks') this.record(actor, AuditAction.Update, info.name, { change });
   }
 
   async afterStop(info: SandboxInfo): Promise<void> {
-    this.record('paddockd', AuditAction.Stop, info.name, {});
+    if (this.lifecycle === 'hooks') this.record('paddockd', AuditAction.Stop, info.name, {});
   }
 
   async beforeRemove(info: SandboxInfo): Promise<void> {
-    this.record('paddockd', AuditAction.Remove, info.name, { agent: info.agent, workspace: info.workspace });
+    this.pendingCreates.delete(info.name);
+    if (this.lifecycle === 'hooks') this.record('paddockd', AuditAction.Remove, info.name, { agent: info.agent, workspace: info.workspace });
   }
 
   /** One call per proxied request; written as one record per sandbox, host and minute. */
