@@ -45,13 +45,14 @@ export function WorkspacesView() {
       <AddWorkspace first={loaded && workspaces.length === 0} />
       {!loaded ? (
         <Skeleton variant="rounded" height={120} />
-      ) : workspaces.length === 0 && orphans.length === 0 ? (
-        <EmptyState testId="workspaces-empty" icon={<FolderOutlinedIcon />} title="No workspaces yet">
-          Add the folder of a project above. Paddock mounts it into each sandbox at the same path, so the agent works on your real files
-          and nothing else of your machine.
-        </EmptyState>
       ) : (
         <>
+          {workspaces.length === 0 && (
+            <EmptyState testId="workspaces-empty" icon={<FolderOutlinedIcon />} title="No workspaces yet">
+              Add the folder of a project above. Paddock mounts it into each sandbox at the same path, so the agent works on your real
+              files and nothing else of your machine.
+            </EmptyState>
+          )}
           {workspaces.map((w) => (
             <WorkspaceCard key={w.path} path={w.path} sandboxes={sandboxesOf({ sandboxes }, w.path)} />
           ))}
