@@ -2,6 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { AuditHooks } from '../audit/hooks.js';
+import { auditDirOf } from '../audit/log.js';
 import type { CreateSandboxRequest, SandboxInfo } from '../core/protocol.js';
 import { buildContainerCreate, sandboxLabels, type SandboxSpec } from '../core/spec.js';
 import type { ContainerSummary, Engine, ExecOptions } from '../engine/types.js';
@@ -204,6 +206,25 @@ describe('SecretsService', () => {
     expect(all).not.toContain(FILE_VALUE);
     expect(records.map((r) => r.action)).toEqual(['secret.set', 'secret.set', 'secret.attach', 'secret.use']);
     expect(records[0]!.details).toEqual({ name: 'ANTHROPIC_API_KEY', scope: 'global' });
+  });
+
+  it('with the real audit log: records on disk hold names and modes, never values', async () => {
+    const auditDir = mkdtempSync(join(tmpdir(), 'paddock-secrets-audit-'));
+    const audit = await AuditHooks.open(auditDir);
+    const withAudit = new SecretsService({ engine: engine as unknown as Engine, paths: { stateDir: dir, settingsDir: join(dir, 'sandboxes') }, injector, audit });
+    await withAudit.set('NPM_TOKEN', 'global', NEW_KEY, 'cli');
+    const spec = specFor('aud2');
+    await withAudit.beforeCreate(spec, ctxFor([{ name: 'NPM_TOKEN', mode: 'env' }, { name: 'ANTHROPIC_API_KEY', mode: 'proxy' }]));
+    await withAudit.afterStart(infoFor(spec), 'id-aud2');
+    await withAudit.remove('NPM_TOKEN', 'global', 'cli');
+    await audit.close();
+    const text = readdirSync(auditDirOf(auditDir), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'))
+      .join('\n');
+    expect(text).toContain('secret.use');
+    expect(text).toContain('NPM_TOKEN');
+    for (const v of [KEY, NEW_KEY, FILE_VALUE]) expect(text).not.toContain(v);
   });
 
   it('masks stored values for the logger from the start, and new ones as they are set', async () => {

@@ -34,11 +34,26 @@ export interface SecretsServiceOptions {
   injector?: CredentialInjector;
   /** Shared with the logger's masking hook (see maskingLogHooks). */
   masker?: SecretMasker;
-  /** Where audit records go (names only). */
-  audit?: Pick<SandboxHooks, 'record'>;
+  /** Where audit records go (names only): the AuditHooks instance fits. */
+  audit?: AuditSink;
   /** Labels put on volumes this module creates, and used to find "our" sandboxes (tests set io.paddock.test). */
   extraLabels?: Record<string, string>;
 }
+
+/** The audit log's record entry point (AuditHooks.record); actor is an Actor or 'paddockd'. */
+export interface AuditSink {
+  record(actor: string, action: string, sandbox: string | null, details: Record<string, unknown>): void;
+}
+
+/** Stable audit action names for secrets (secret.use matches AuditAction.SecretUse). */
+export const SecretAuditAction = {
+  Set: 'secret.set',
+  Remove: 'secret.remove',
+  Attach: 'secret.attach',
+  Use: 'secret.use',
+  SharedLoginOn: 'secret.shared-login.on',
+  SharedLoginOff: 'secret.shared-login.off',
+} as const;
 
 /** A running sandbox as the engine's labels describe it. */
 interface RunningSandbox {
@@ -60,7 +75,7 @@ export class SecretsService implements SandboxHooks {
   private readonly engine: Engine;
   private readonly injector: CredentialInjector;
   private readonly log: Logger | undefined;
-  private readonly audit: Pick<SandboxHooks, 'record'> | undefined;
+  private readonly audit: AuditSink | undefined;
   private readonly extraLabels: Record<string, string>;
 
   constructor(opts: SecretsServiceOptions) {
@@ -90,7 +105,7 @@ export class SecretsService implements SandboxHooks {
   async set(name: string, scope: SecretScope, value: string, actor: Actor): Promise<PutSecretResult & { recreateRequired: string[] }> {
     const secret = await this.store.set(name, scope, value);
     if (value.length < MIN_MASKED_LENGTH) this.log?.warn({ secret: name }, `secret ${name} is shorter than ${MIN_MASKED_LENGTH} characters and cannot be masked in logs`);
-    this.audit?.record?.(actor, 'secret.set', null, { name, scope });
+    this.audit?.record(actor, SecretAuditAction.Set, null, { name, scope });
     const { rotated, recreateRequired } = await this.reapply(name);
     return { secret, rotated, recreateRequired };
   }
@@ -99,7 +114,7 @@ export class SecretsService implements SandboxHooks {
   async remove(name: string, scope: SecretScope, actor: Actor): Promise<void> {
     const removed = await this.store.remove(name, scope);
     if (!removed) throw new PaddockError(ErrorCode.NotFound, `There is no secret ${name} in scope ${scope}. See \`paddock secret ls\`.`);
-    this.audit?.record?.(actor, 'secret.remove', null, { name, scope });
+    this.audit?.record(actor, SecretAuditAction.Remove, null, { name, scope });
     await this.reapply(name);
   }
 
@@ -125,7 +140,7 @@ export class SecretsService implements SandboxHooks {
     this.checkProxyAllowed(list, spec.network);
     const before = this.attachments.read(sandbox);
     this.attachments.write(sandbox, list);
-    this.audit?.record?.(actor, 'secret.attach', sandbox, { secrets: list.map(({ name, mode }) => ({ name, mode })) });
+    this.audit?.record(actor, SecretAuditAction.Attach, sandbox, { secrets: list.map(({ name, mode }) => ({ name, mode })) });
     const envKey = (l: SecretAttachment[]) => JSON.stringify(l.filter((a) => a.mode !== 'file').sort((x, y) => x.name.localeCompare(y.name)));
     let recreateRequired = envKey(before) !== envKey(list);
     if (c.state === 'running') {
@@ -169,7 +184,7 @@ export class SecretsService implements SandboxHooks {
     if (list.length) this.attachments.write(spec.name, list);
     else this.attachments.remove(spec.name); // a leftover from an earlier sandbox of the same name must not apply
     this.applySharedLogin(spec);
-    if (list.length) this.audit?.record?.(ctx.actor, 'secret.attach', spec.name, { secrets: list.map(({ name, mode }) => ({ name, mode })) });
+    if (list.length) this.audit?.record(ctx.actor, SecretAuditAction.Attach, spec.name, { secrets: list.map(({ name, mode }) => ({ name, mode })) });
   }
 
   async afterStart(info: SandboxInfo, containerId: string): Promise<void> {
@@ -182,7 +197,7 @@ export class SecretsService implements SandboxHooks {
     }
     if (list.some((a) => a.mode === 'proxy')) await this.pushInjections(info.name, { sandbox: info.name, agent: info.agent }, list);
     if (this.sharedLogins.enabled(info.agent)) await this.chownSharedLogin(running);
-    if (list.length) this.audit?.record?.('api', 'secret.use', info.name, { secrets: list.map(({ name, mode }) => ({ name, mode })) });
+    for (const a of list) this.audit?.record('paddockd', SecretAuditAction.Use, info.name, { secret: a.name, mode: a.mode });
   }
 
   async afterStop(info: SandboxInfo): Promise<void> {
@@ -211,7 +226,7 @@ export class SecretsService implements SandboxHooks {
       throw new PaddockError(ErrorCode.BadInput, `Paddock does not know where ${agent} keeps its login; shared logins work for claude, codex, gemini and opencode.`);
     }
     const agents = this.sharedLogins.set(agent, enabled);
-    this.audit?.record?.(actor, enabled ? 'secret.shared-login.on' : 'secret.shared-login.off', null, { agent });
+    this.audit?.record(actor, enabled ? SecretAuditAction.SharedLoginOn : SecretAuditAction.SharedLoginOff, null, { agent });
     return agents;
   }
 

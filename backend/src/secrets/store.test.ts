@@ -131,7 +131,7 @@ describe('SecretStore', () => {
     it('a damaged store: error, nothing overwritten', async () => {
       const before = await seeded();
       const damaged = Buffer.from(before.store);
-      damaged[damaged.length - 10] ^= 0x01; // flip a bit inside the base64 ciphertext or tag
+      damaged[damaged.length - 10] = damaged[damaged.length - 10]! ^ 0x01; // flip a bit inside the base64 ciphertext or tag
       writeFileSync(join(dir, STORE_FILE_NAME), damaged);
       const store = new SecretStore(dir);
       await expect(store.set('K', 'global', 'x-value')).rejects.toThrow(/does not open|damaged/);
