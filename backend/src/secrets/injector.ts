@@ -40,3 +40,13 @@ export class MissingInjector implements CredentialInjector {
 export function credentialRuleOf(rule: InjectionRule): CredentialRule {
   return { id: rule.id, host: rule.host, header: rule.header, value: (rule.prefix ?? '') + rule.value };
 }
+
+/** What the egress module offers (EgressService.setCredentials): replace a sandbox's credentials in the proxy. */
+export interface CredentialTarget {
+  setCredentials(sandbox: string, creds: CredentialRule[]): Promise<void>;
+}
+
+/** The CredentialInjector over the egress module: `new SecretsService({ …, injector: injectorFor(egress) })`. */
+export function injectorFor(target: CredentialTarget): CredentialInjector {
+  return { setInjections: (sandbox, rules) => target.setCredentials(sandbox, rules.map(credentialRuleOf)) };
+}

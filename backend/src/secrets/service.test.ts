@@ -90,8 +90,10 @@ describe('SecretsService', () => {
   });
 
   it('proxy mode: the sandbox gets a placeholder and a base URL at the proxy; the key is nowhere in the create body', async () => {
-    const spec = specFor('s1');
+    const spec = specFor('s1', { env: { NO_PROXY: 'localhost,127.0.0.1', no_proxy: 'localhost,127.0.0.1' } }); // as the egress hook leaves it
     await svc.beforeCreate(spec, ctxFor([{ name: 'ANTHROPIC_API_KEY', mode: 'proxy' }]));
+    expect(spec.env.NO_PROXY).toBe('localhost,127.0.0.1,10.213.0.18'); // the credential port is reached directly
+    expect(spec.env.no_proxy).toBe('localhost,127.0.0.1,10.213.0.18');
     expect(spec.env.ANTHROPIC_API_KEY).toMatch(/^paddock-placeholder-[0-9a-f]{32}$/);
     expect(spec.env.ANTHROPIC_BASE_URL).toBe('http://10.213.0.18:3129/anthropic');
     expect(JSON.stringify(buildContainerCreate(spec))).not.toContain(KEY);

@@ -181,6 +181,7 @@ export class SecretsService implements SandboxHooks {
       }
     }
     Object.assign(spec.env, proxyEnv);
+    if (routeIds.size) bypassProxyFor(spec.env, ctx.plan.proxy);
     if (list.length) this.attachments.write(spec.name, list);
     else this.attachments.remove(spec.name); // a leftover from an earlier sandbox of the same name must not apply
     this.applySharedLogin(spec);
@@ -202,12 +203,22 @@ export class SecretsService implements SandboxHooks {
 
   async afterStop(info: SandboxInfo): Promise<void> {
     // A stopped sandbox sends nothing; its rules come back on the next start.
-    if (this.attachments.read(info.name).some((a) => a.mode === 'proxy')) await this.injector.setInjections(info.name, []);
+    if (this.attachments.read(info.name).some((a) => a.mode === 'proxy')) await this.clearInjections(info.name);
   }
 
   async beforeRemove(info: SandboxInfo): Promise<void> {
-    if (this.attachments.read(info.name).some((a) => a.mode === 'proxy')) await this.injector.setInjections(info.name, []);
+    const hadProxy = this.attachments.read(info.name).some((a) => a.mode === 'proxy');
     this.attachments.remove(info.name);
+    if (hadProxy) await this.clearInjections(info.name);
+  }
+
+  /** Best effort: the egress module may already have forgotten the sandbox (its hook ran first), which removes the rules too. */
+  private async clearInjections(sandbox: string): Promise<void> {
+    try {
+      await this.injector.setInjections(sandbox, []);
+    } catch (err) {
+      this.log?.warn({ sandbox, err: (err as Error).message }, 'could not clear proxy credentials (the proxy may already have dropped the sandbox)');
+    }
   }
 
   /** At paddockd start: give the proxy the rules of every running sandbox again (the proxy may have restarted too). */
@@ -337,6 +348,19 @@ export class SecretsService implements SandboxHooks {
       out.push({ name, containerId: c.id, agent: spec.agent, uid: spec.uid, gid: spec.gid });
     }
     return out;
+  }
+}
+
+/**
+ * The agent reaches the credential port directly: through HTTP(S)_PROXY it would ask the forward
+ * proxy for the proxy's own address, which the proxy refuses. Appends to whatever NO_PROXY the
+ * egress hook set (register the secrets hooks after the egress hooks).
+ */
+function bypassProxyFor(env: Record<string, string>, proxyAddress: string): void {
+  for (const key of ['NO_PROXY', 'no_proxy']) {
+    const list = (env[key] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    if (!list.includes(proxyAddress)) list.push(proxyAddress);
+    env[key] = list.join(',');
   }
 }
 
