@@ -30,6 +30,13 @@ function parseQuery(q: unknown): AuditQuery {
 }
 
 export const registerAuditRoutes: RouteModule = (app, ctx) => {
+  // Followers are hijacked responses the server would wait for forever on close: end them first.
+  const followers = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of [...followers]) end();
+    done();
+  });
+
   app.get(`${API_PREFIX}/audit`, async (req) => {
     const audit = auditFrom(ctx);
     await audit.log.drain();
@@ -76,9 +83,12 @@ export const registerAuditRoutes: RouteModule = (app, ctx) => {
       live = send;
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
       const end = (): void => {
+        if (!followers.delete(end)) return;
         clearInterval(heartbeat);
         unsubscribe();
+        res.end();
       };
+      followers.add(end);
       req.raw.on('close', end);
       res.on('error', end);
     } catch (e) {
