@@ -257,6 +257,35 @@ export function buildProgram(rest: string[]): Command {
       process.stdout.write(table([['NAME', 'IMAGE', 'DESCRIPTION'], ...list.map((a) => [a.name + (a.custom ? ' (custom)' : ''), a.imageState, a.description])]) + '\n');
     });
 
+  program
+    .command('build')
+    .description("build agents' images now (they are otherwise built on first use)")
+    .argument('[agents...]', 'agent names (default: all built-in agents)')
+    .action(async (names: string[]) => {
+      const c = await client();
+      const catalog = await c.request<AgentInfo[]>('GET', '/agents');
+      const targets = names.length ? names : catalog.filter((a) => !a.custom).map((a) => a.name);
+      for (const n of targets) {
+        if (!catalog.some((a) => a.name === n)) throw new PaddockError(ErrorCode.NotFound, `Unknown agent "${n}". Known agents: ${catalog.map((a) => a.name).join(', ')}.`);
+      }
+      for (const n of targets) {
+        process.stderr.write(`building ${n}…\n`);
+        await new Promise<void>((resolveBuild, rejectBuild) => {
+          const stop = c.stream('/events', (line) => {
+            if (!line.startsWith('data: ')) return;
+            const e = JSON.parse(line.slice(6)) as PaddockEvent;
+            if (e.type !== 'image' || e.agent !== n) return;
+            if (e.progress && e.state === 'building') process.stderr.write(`  ${e.progress}\n`);
+            if (e.state === 'ready') { stop(); resolveBuild(); }
+            if (e.state === 'failed') { stop(); rejectBuild(new PaddockError(ErrorCode.ImageBuildFailed, e.progress ?? `building ${n} failed`)); }
+          }, () => rejectBuild(new PaddockError(ErrorCode.Internal, 'lost the connection to paddockd during the build')));
+          // subscribe first, then ask for the build, so no event is missed
+          setTimeout(() => void c.request('POST', `/agents/${encodeURIComponent(n)}/build`).catch((err: unknown) => { stop(); rejectBuild(err); }), 100);
+        });
+        process.stdout.write(`${n}: ready\n`);
+      }
+    });
+
   const daemon = program.command('daemon').description('manage paddockd');
   daemon
     .command('start')

@@ -5,8 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pack } from 'tar-fs';
 import type { AgentDefinition } from '../core/agents.js';
@@ -76,7 +77,7 @@ export class ImageBuilder {
   /** Tag of the Paddock base image for the current inputs (may not be built yet). */
   async baseTag(progress: Progress = () => {}): Promise<string> {
     const source = await this.resolveBaseSource(progress);
-    return `paddock/base:${hashDir(join(IMAGES_DIR, 'base'), [source])}`;
+    return `paddock/base:${hashDir(join(IMAGES_DIR, 'base'), [source, ...extraCaHashInputs()])}`;
   }
 
   /** The image an agent runs in, without building it. Null when its base is not resolvable yet. */
@@ -92,7 +93,7 @@ export class ImageBuilder {
     const configured = process.env.PADDOCK_BASE_IMAGE;
     let source = configured ?? LOCAL_BOOTSTRAP_IMAGE;
     if (!configured && (await this.engine.images.exists(PUBLIC_BASE_IMAGE))) source = PUBLIC_BASE_IMAGE;
-    return `paddock/base:${hashDir(join(IMAGES_DIR, 'base'), [source])}`;
+    return `paddock/base:${hashDir(join(IMAGES_DIR, 'base'), [source, ...extraCaHashInputs()])}`;
   }
 
   async state(agent: AgentDefinition): Promise<ImageState> {
@@ -118,7 +119,13 @@ export class ImageBuilder {
   async ensureBase(progress: Progress = () => {}): Promise<string> {
     const source = await this.resolveBaseSource(progress);
     const tag = await this.baseTag(progress);
-    return this.buildOnce(tag, join(IMAGES_DIR, 'base'), { BASE_IMAGE: source }, progress);
+    if (await this.engine.images.exists(tag)) return tag;
+    const staged = stageBaseContext();
+    try {
+      return await this.buildOnce(tag, staged, { BASE_IMAGE: source }, progress);
+    } finally {
+      rmSync(staged, { recursive: true, force: true });
+    }
   }
 
   /** Build a directory's Dockerfile under `tag` unless that tag exists; concurrent callers share one build. */
@@ -156,6 +163,28 @@ export function agentContextDir(agent: AgentDefinition): string {
   if (!existsSync(join(dir, 'Dockerfile'))) {
     throw new PaddockError(ErrorCode.ImageBuildFailed, `Missing ${join(dir, 'Dockerfile')}; the Paddock checkout looks incomplete.`);
   }
+  return dir;
+}
+
+/** Host CA certificates (for TLS-intercepting proxies) that go into the base image. */
+export function extraCaFiles(): string[] {
+  const dir = process.env.PADDOCK_EXTRA_CA_DIR ?? '/usr/local/share/ca-certificates';
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith('.crt')).sort().map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+function extraCaHashInputs(): string[] {
+  return extraCaFiles().map((f) => `${f}:${createHash('sha256').update(readFileSync(f)).digest('hex')}`);
+}
+
+/** images/base plus the host's extra CAs in extra-ca/, in a temporary build context. */
+function stageBaseContext(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'paddock-base-'));
+  cpSync(join(IMAGES_DIR, 'base'), dir, { recursive: true });
+  for (const f of extraCaFiles()) copyFileSync(f, join(dir, 'extra-ca', basename(f)));
   return dir;
 }
 

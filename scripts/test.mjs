@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// Runs every test suite (or those named: unit, integration, e2e) on a fresh clone: installs
+// dependencies, builds, makes sure an engine answers, then prints one closing line
+// "N passed, N failed". No dependencies of its own, so it works before `npm ci`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ALL = ['unit', 'integration', 'e2e'];
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const suites = wanted.length ? wanted : ALL;
+for (const s of suites) if (!ALL.includes(s)) { console.error(`unknown suite "${s}"; use ${ALL.join(', ')}`); process.exit(2); }
+
+function step(title, cmd, args, opts = {}) {
+  const t0 = Date.now();
+  console.log(`\n▶ ${title}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+  return r.status ?? 1;
+}
+function must(title, cmd, args, opts) {
+  if (step(title, cmd, args, opts) !== 0) { console.error(`✗ ${title} failed`); console.log('0 passed, 1 failed'); process.exit(1); }
+}
+
+if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) must('install dependencies (npm ci)', 'npm', ['ci', '--no-audit', '--no-fund']);
+must('build', 'npm', ['run', 'build']);
+const needsEngine = suites.some((s) => s !== 'unit');
+if (needsEngine) {
+  must('engine preflight', 'bash', ['scripts/preflight.sh']);
+  // leftovers of an aborted earlier run
+  step('reap leftovers of earlier test runs', 'bash', ['-c', 'for k in "ps -aq" "network ls -q" "volume ls -q"; do ids=$(docker $k --filter label=io.paddock.test); [ -n "$ids" ] && docker ${k%% *} rm -f $ids >/dev/null 2>&1; done; true']);
+}
+if (suites.includes('e2e')) must('browser (Debian chromium)', 'bash', ['scripts/install-browser.sh']);
+
+const out = mkdtempSync(join(tmpdir(), 'paddock-test-results-'));
+let passed = 0, failed = 0, skipped = 0;
+const failedSuites = [];
+
+function vitest(project) {
+  const file = join(out, `${project}.json`);
+  const code = step(`${project} tests`, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile=${file}`]);
+  let counted = false;
+  if (existsSync(file)) {
+    const r = JSON.parse(readFileSync(file, 'utf8'));
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+    counted = true;
+    if (r.numFailedTests || !r.success) failedSuites.push(project);
+  }
+  if (code !== 0 && (!counted || !failedSuites.includes(project))) { failed += 1; failedSuites.push(project); }
+}
+
+if (suites.includes('unit')) vitest('unit');
+if (suites.includes('integration')) vitest('integration');
+if (suites.includes('e2e')) {
+  const file = join(out, 'e2e.json');
+  const code = step('end-to-end tests (Playwright, Chromium)', 'npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts', '--reporter=list,json'], {
+    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: file },
+  });
+  if (existsSync(file)) {
+    const s = JSON.parse(readFileSync(file, 'utf8')).stats ?? {};
+    passed += (s.expected ?? 0) + (s.flaky ?? 0); failed += s.unexpected ?? 0; skipped += s.skipped ?? 0;
+    if (s.unexpected || code !== 0) failedSuites.push('e2e');
+    if (code !== 0 && !s.unexpected) failed += 1;
+  } else if (code !== 0) { failed += 1; failedSuites.push('e2e'); }
+}
+
+console.log(`\nsuites: ${suites.join(', ')}${failedSuites.length ? ` — failing: ${[...new Set(failedSuites)].join(', ')}` : ''}`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed || failedSuites.length ? 1 : 0);
