@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { maskingLogHooks, SecretMasker } from './mask.js';
+import { MAX_RETIRED_VALUES, maskingLogHooks, SecretMasker } from './mask.js';
 
 describe('SecretMasker', () => {
   it('replaces every occurrence of every value with its name', () => {
@@ -28,12 +28,21 @@ describe('SecretMasker', () => {
     expect(m.mask(JSON.stringify({ msg: 'x line1\nline2"quoted" y' }))).toBe('{"msg":"x [secret:PEM] y"}');
   });
 
-  it('leaves very short values and text without values alone; forgets removed values', () => {
+  it('leaves very short values and text without values alone', () => {
     const m = new SecretMasker();
     m.setValues([{ name: 'TINY', value: 'ab' }, { name: 'K', value: 'secret-value' }]);
     expect(m.mask('ab cd secret-value')).toBe('ab cd [secret:K]');
+  });
+
+  it('keeps masking rotated and removed values, up to a bound', () => {
+    const m = new SecretMasker();
+    m.setValues([{ name: 'K', value: 'old-value-1' }]);
+    m.setValues([{ name: 'K', value: 'new-value-2' }]);
     m.setValues([]);
-    expect(m.mask('secret-value')).toBe('secret-value');
+    expect(m.mask('old-value-1 new-value-2')).toBe('[secret:K] [secret:K]');
+    for (let i = 0; i < MAX_RETIRED_VALUES + 1; i++) m.setValues([{ name: 'N', value: `value-number-${i}` }]);
+    expect(m.mask('old-value-1')).toBe('old-value-1'); // the oldest fell out
+    expect(m.mask('value-number-10')).toBe('[secret:N]');
   });
 
   it('masks every line a pino logger writes: message, fields and error stacks', () => {

@@ -14,19 +14,35 @@ export function maskToken(name: string): string {
   return `[secret:${name}]`;
 }
 
+/**
+ * Values replaced or removed while paddockd runs stay masked: an old key may still show up (an
+ * upstream error echoing it, a sandbox not yet rotated). Bounded, oldest forgotten first.
+ */
+export const MAX_RETIRED_VALUES = 256;
+
 export class SecretMasker {
   private pattern: RegExp | null = null;
   private byText = new Map<string, string>();
+  private current = new Map<string, string>();
+  private readonly retired = new Map<string, string>();
 
   /** Replace the known values (name → value pairs; one name may have values in several scopes). */
   setValues(values: readonly { name: string; value: string }[]): void {
-    const byText = new Map<string, string>();
+    const current = new Map<string, string>();
     for (const { name, value } of values) {
       if (value.length < MIN_MASKED_LENGTH) continue;
-      byText.set(value, name);
+      current.set(value, name);
       const jsonForm = JSON.stringify(value).slice(1, -1);
-      if (jsonForm !== value) byText.set(jsonForm, name);
+      if (jsonForm !== value) current.set(jsonForm, name);
     }
+    for (const [text, name] of this.current) {
+      if (current.has(text)) continue;
+      this.retired.delete(text);
+      this.retired.set(text, name);
+      if (this.retired.size > MAX_RETIRED_VALUES) this.retired.delete(this.retired.keys().next().value!);
+    }
+    this.current = current;
+    const byText = new Map([...this.retired, ...current]);
     this.byText = byText;
     // Longest first, so a value that contains another is masked whole.
     const alternatives = [...byText.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
