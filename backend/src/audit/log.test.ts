@@ -224,6 +224,20 @@ describe('verify detects tampering and names the first bad record', () => {
     expect(after).toMatchObject({ ok: true, records: 61, partialTail: null, repairs: [{ seq: 61, action: 'audit.partial-dropped' }] });
   });
 
+  it('a garbled last line does not stop paddockd: it continues the chain and verify still names the line', async () => {
+    const files = await listAuditFiles(dir);
+    const f = files[files.length - 1]!;
+    const ls = await lines(f);
+    ls[ls.length - 1] = 'garbage that is not JSON';
+    await setLines(f, ls);
+    const log = await AuditLog.open(dir);
+    expect(log.repairs.map((r) => r.action)).toEqual(['audit.tail-unreadable', 'audit.anchor-mismatch']);
+    expect(log.repairs[0]!.details).toEqual({ file: f, line: ls.length });
+    expect(log.lastSeq).toBe(62); // 60 lines, then the two repair records
+    await log.close();
+    expect((await verifyAuditDir(dir)).firstBad).toMatchObject({ file: f, line: ls.length, seq: 60, reason: 'unparseable' });
+  });
+
   it('a cut acknowledged record counts as truncation, not as a crash tail', async () => {
     const files = await listAuditFiles(dir);
     const f = files[files.length - 1]!;

@@ -14,7 +14,7 @@ export const AUDIT_DIR_NAME = 'audit';
 export const HEAD_FILE = 'HEAD';
 export const MAX_FILE_BYTES = 8 * 1024 * 1024; // ~30k records per file: small enough to grep, export and verify in memory
 /** Records paddockd writes when it found and repaired damage at the tail on start; verify lists them. */
-export const REPAIR_ACTIONS: ReadonlySet<string> = new Set(['audit.partial-dropped', 'audit.anchor-reset', 'audit.truncation-detected', 'audit.anchor-mismatch']);
+export const REPAIR_ACTIONS: ReadonlySet<string> = new Set(['audit.partial-dropped', 'audit.anchor-reset', 'audit.truncation-detected', 'audit.anchor-mismatch', 'audit.tail-unreadable']);
 const FILE_RE = /^audit-(\d{6})\.jsonl$/;
 
 export function auditDirOf(stateDir: string): string {
@@ -141,13 +141,23 @@ export class AuditLog {
       if (end === 0) continue; // an empty file (fresh after rotation): the tail is in the one before
       const lines = buf.subarray(0, end - 1).toString('utf8').split('\n');
       const last = lines[lines.length - 1]!;
-      let rec: AuditRecord;
-      try {
-        rec = JSON.parse(last) as AuditRecord;
-      } catch {
-        throw new PaddockError(ErrorCode.Internal, `The audit log's last record in ${path} cannot be read. Run \`paddock audit verify\` to see what is wrong; move the audit directory aside to start a new log.`);
+      // Continue the chain from the last line as stored, even if damaged: verify then names that line,
+      // and paddockd still starts (refusing to start would stop all recording).
+      let back = lines.length - 1;
+      let seq: number | null = null;
+      for (; back >= 0; back--) {
+        try {
+          const r = JSON.parse(lines[back]!) as { seq?: unknown };
+          if (typeof r.seq === 'number') {
+            seq = r.seq;
+            break;
+          }
+        } catch {
+          // keep looking further back
+        }
       }
-      this.seq = rec.seq;
+      if (back !== lines.length - 1) this.repairs.push({ action: 'audit.tail-unreadable', details: { file: name, line: lines.length } });
+      this.seq = (seq ?? 0) + (lines.length - 1 - back);
       this.lastHash = sha256(last);
       break;
     }
