@@ -111,12 +111,12 @@ async function makeSandbox(short: string, secretsReq: unknown[], allowHosts: str
     dns: null, tmpfs: {},
   };
   const ctx: CreateContext = { actor: 'cli', request: { agent: 'claude', workspace, secrets: secretsReq } as unknown as CreateSandboxRequest, plan };
-  for (const h of [egressSvc, secrets]) await h.beforeCreate?.(spec, ctx);
+  for (const h of [egressSvc, secrets] as SandboxHooks[]) await h.beforeCreate?.(spec, ctx);
   await engine.volumes.create(spec.homeVolume, TEST_LABELS);
   const body = buildContainerCreate(spec);
   (body.NetworkingConfig as { EndpointsConfig: Record<string, Record<string, unknown>> }).EndpointsConfig[networkName]!.IPAMConfig = { IPv4Address: plan.sandbox };
   const id = await engine.containers.create(body);
-  for (const h of [egressSvc, secrets]) await h.afterCreate?.(spec, id, ctx);
+  for (const h of [egressSvc, secrets] as SandboxHooks[]) await h.afterCreate?.(spec, id, ctx);
   await engine.containers.start(id);
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while ((await sh(id, `getent passwd ${AGENT_UID} >/dev/null`, '0:0')).code !== 0) {
@@ -125,7 +125,7 @@ async function makeSandbox(short: string, secretsReq: unknown[], allowHosts: str
   }
   await engine.containers.exec(id, { cmd: ['sh', '-c', 'printf "%s" "$CA" > /tmp/ca.pem && chmod 644 /tmp/ca.pem'], user: '0:0', env: [`CA=${ca}`] });
   const info = { name, agent: spec.agent, uid: AGENT_UID, gid: AGENT_UID } as SandboxInfo;
-  for (const h of [egressSvc, secrets]) await h.afterStart?.(info, id);
+  for (const h of [egressSvc, secrets] as SandboxHooks[]) await h.afterStart?.(info, id);
   return { spec, id, plan };
 }
 
