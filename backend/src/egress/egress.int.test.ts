@@ -22,7 +22,8 @@ const TEST_LABELS = { 'io.paddock.test': RUN };
 const SANDBOX_IMAGE = process.env.PADDOCK_TEST_SANDBOX_IMAGE ?? 'paddock-dev-base'; // has curl, node, iproute2, getent
 const BASE_IMAGE = process.env.PADDOCK_BASE_IMAGE ?? 'paddock/bootstrap:trixie';
 const NETWORK_COUNT = 200; // the issue's density target for sandbox networks
-const LIVE_CHANGE_BUDGET_MS = 1000; // "rule changes reach the proxy within a second"
+const LIVE_CHANGE_BUDGET_MS = 1000;
+const DNS_FAIL_FAST_MS = 3000; // two lookups answered REFUSED by the proxy, plus exec overhead // "rule changes reach the proxy within a second"
 
 const engine = new DockerEngine();
 const stateDir = mkdtempSync(join(tmpdir(), 'paddock-egress-int-'));
@@ -215,8 +216,10 @@ describe('egress proxy (real engine)', () => {
     expect(conf.out).toMatch(/nameserver 127\.0\.0\.11/);
     const details = await engine.containers.inspect(A);
     expect(details).not.toBeNull();
+    const t0 = Date.now();
     const names = await sh(A, 'getent hosts a.test; echo "rc=$?"; getent hosts paddock-dns-leak-canary.invalid; echo "rc=$?"');
     expect(names.out).toMatch(/^rc=2\nrc=2\n$/);
+    expect(Date.now() - t0).toBeLessThan(DNS_FAIL_FAST_MS); // REFUSED at once: tools fail fast, never hang
     const node = await sh(A, `node -e "require('dns').resolve4('a.test',(e)=>{console.log(e?e.code:'resolved');})"`);
     expect(node.out.trim()).not.toBe('resolved');
   });

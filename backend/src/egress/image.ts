@@ -26,6 +26,7 @@ export const PROXY_MODULES: readonly string[] = [
   'core/egress-rules',
   'egress/proxy/control-protocol',
   'egress/proxy/decision-log',
+  'egress/proxy/dns-responder',
   'egress/proxy/proxy-server',
   'egress/proxy/main',
 ];

@@ -100,6 +100,7 @@ export class EgressService implements SandboxHooks {
   private lastBootId: string | null = null;
   private readonly dirty = new Set<string>();
   private openAllocation: Promise<unknown> = Promise.resolve();
+  private resolveOverride: Record<string, string[]> | null = null;
 
   constructor(private readonly opts: EgressServiceOptions) {
     this.store = new EgressSettingsStore(opts.settingsDir);
@@ -181,6 +182,7 @@ export class EgressService implements SandboxHooks {
           MemorySwap: PROXY_MEMORY_BYTES,
           PidsLimit: PROXY_PIDS,
           Init: true,
+          Sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' }, // DNS on :53 without any capability
           LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } }, // the decision log on stdout stays bounded
         },
       });
@@ -237,6 +239,7 @@ export class EgressService implements SandboxHooks {
         this.opts.log.warn({ bootId: h.bootId }, 'egress proxy restarted; pushing every sandbox again');
         this.lastBootId = h.bootId;
         for (const s of this.store.all()) this.dirty.add(s.name);
+        if (this.resolveOverride) await this.control.setResolveOverride(this.resolveOverride);
       }
       for (const name of [...this.dirty]) {
         const s = this.store.read(name);
@@ -298,8 +301,8 @@ export class EgressService implements SandboxHooks {
       PADDOCK_EGRESS_PROXY: proxyUrl,
       PADDOCK_CREDENTIAL_BASE: `http://${ctx.plan.proxy}:${CREDENTIAL_PORT}`,
     });
-    // The engine's embedded DNS forwards unknown names to these servers; the proxy address has no
-    // DNS server, so only Paddock's own names (the sandbox's alias) resolve and nothing leaves.
+    // The engine's embedded DNS answers Paddock's own names and forwards the rest to the proxy,
+    // which answers REFUSED (real answers only in open mode): nothing leaves, nothing hangs.
     spec.dns = [ctx.plan.proxy];
     const preset = new Set(agentHosts(spec.agent).map((h) => canonicalRule(h)));
     const rules: StoredRule[] = [];
@@ -553,6 +556,7 @@ export class EgressService implements SandboxHooks {
   /** Tests only: point names at test containers (the proxy accepts it only with test hooks on). */
   async setResolveOverride(map: Record<string, string[]>): Promise<void> {
     if (!this.control) throw new PaddockError(ErrorCode.Conflict, 'The egress proxy is not started.');
+    this.resolveOverride = map; // re-sent after a proxy restart, like the rules
     await this.control.setResolveOverride(map);
   }
 }

@@ -13,6 +13,7 @@
 import { networkInterfaces } from 'node:os';
 import { inPrefix, parseIp, type IpAddress } from '../../core/egress-rules.js';
 import { CONTROL_PORT, CREDENTIAL_PORT, PROXY_PORT } from './control-protocol.js';
+import { DNS_PORT } from './dns-responder.js';
 import { EgressProxy, parseCidr, parseResolveOverride } from './proxy-server.js';
 
 const CONTROL_BIND_WAIT_MS = 100; // poll interval while the outbound interface comes up
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
     proxy: { host: '0.0.0.0', port: PROXY_PORT },
     credential: { host: '0.0.0.0', port: CREDENTIAL_PORT },
     control: { host: await controlAddress(env.PADDOCK_EGRESS_CONTROL_CIDR), port: CONTROL_PORT },
+    // Port 53 as an unprivileged user: paddockd sets net.ipv4.ip_unprivileged_port_start=0 on the container.
+    dns: { host: '0.0.0.0', port: Number(env.PADDOCK_EGRESS_DNS_PORT ?? DNS_PORT) },
     token,
     resolveOverride: parseResolveOverride(env.PADDOCK_EGRESS_RESOLVE_OVERRIDE),
     testHooks: env.PADDOCK_EGRESS_TEST_HOOKS === '1',

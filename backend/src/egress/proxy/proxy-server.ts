@@ -20,6 +20,7 @@ import {
   checkSandboxConfig, DecisionKind, type CredentialRule, type DecisionRecord, type ProxyHealth, type ProxySandboxConfig,
 } from './control-protocol.js';
 import { DecisionLog } from './decision-log.js';
+import { DnsResponder } from './dns-responder.js';
 
 export const UPSTREAM_CONNECT_TIMEOUT_MS = 10_000; // an upstream that takes longer is treated as down
 export const CONTROL_BODY_LIMIT = 1 << 20; // a config with 512 rules and credentials is far below 1 MiB
@@ -40,6 +41,8 @@ export interface EgressProxyOptions {
   proxy: Listen;
   credential: Listen;
   control: Listen;
+  /** UDP DNS for the sandboxes (REFUSED unless the sandbox is in open mode); omitted in unit tests. */
+  dns?: Listen;
   token: string;
   /** Names → addresses that win over DNS (tests point names at their own containers). */
   resolveOverride?: Map<string, string[]>;
@@ -96,6 +99,7 @@ export class EgressProxy {
   private readonly sockets = new Set<net.Socket>();
   private override: Map<string, string[]>;
   private readonly ca: string[] | undefined;
+  private dns: DnsResponder | null = null;
 
   constructor(private readonly opts: EgressProxyOptions) {
     this.log = new DecisionLog(opts.print);
@@ -122,6 +126,19 @@ export class EgressProxy {
       });
       this.servers.push(server);
     }
+    if (this.opts.dns) {
+      this.dns = new DnsResponder({ ...this.opts.dns, modeOf: (source) => this.modeOfSource(source) });
+      await this.dns.start();
+    }
+  }
+
+  private modeOfSource(source: string): 'open' | 'closed' | null {
+    const remote = parseIp(stripV4Mapped(source));
+    if (!remote) return null;
+    for (const e of this.sandboxes.values()) {
+      if (inPrefix(remote, e.subnet.net, e.subnet.prefix)) return e.config.mode === 'open' ? 'open' : 'closed';
+    }
+    return null;
   }
 
   /** Ports actually bound (tests listen on port 0). */
@@ -134,6 +151,8 @@ export class EgressProxy {
     for (const s of this.sockets) s.destroy();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers.length = 0;
+    await this.dns?.close();
+    this.dns = null;
   }
 
   // ---- sandboxes --------------------------------------------------------------------------------
