@@ -227,11 +227,9 @@ describe('egress proxy (real engine)', () => {
   it('applies a live rule change within a second', async () => {
     expect((await curl(B, 'http://b.test/')).status).toBe(403);
     const t0 = Date.now();
-    await svc.addRule(B, 'allow', 'b.test');
-    const r = await curl(B, 'http://b.test/');
-    const elapsed = Date.now() - t0;
-    expect(r.status).toBe(200);
-    expect(elapsed).toBeLessThan(LIVE_CHANGE_BUDGET_MS + 1000); // + one curl round trip through exec
+    await svc.addRule(B, 'allow', 'b.test'); // resolves once the proxy holds the new rules
+    expect(Date.now() - t0).toBeLessThan(LIVE_CHANGE_BUDGET_MS);
+    expect((await curl(B, 'http://b.test/')).status).toBe(200);
     await svc.addRule(B, 'deny', 'b.test');
     expect((await curl(B, 'http://b.test/')).status).toBe(403);
     await svc.removeRule(B, 'b.test');
