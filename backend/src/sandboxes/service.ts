@@ -27,6 +27,7 @@ import tarStream from 'tar-stream';
 
 const SESSION_READY_TIMEOUT_MS = 20_000; // gVisor starts slower than runc; a healthy sandbox takes well under a second
 const SESSION_POLL_MS = 50;
+const NETWORK_ALLOCATION_ATTEMPTS = 8; // concurrent creators (other paddockd, tests) may race us for a block
 const AGENT_STATUS_TIMEOUT_MS = 3000; // a sandbox that cannot answer `paddock-ctl status` by then is reported as unknown
 
 export interface HostFacts {
@@ -281,15 +282,22 @@ export class SandboxService {
   /** Allocate a /28 from Paddock's pool and create the sandbox's own internal network (serialized). */
   private async createNetwork(spec: SandboxSpec, made: { network?: string }): Promise<SubnetPlan> {
     const run = this.allocation.then(async () => {
-      const nets = await this.ctx.engine.networks.list({});
-      const used = nets.flatMap((n) => n.subnets);
-      const plan = allocateSubnet(used);
-      if (!plan) throw new PaddockError(ErrorCode.Conflict, 'Paddock\'s network pool is full (4096 sandbox networks). Remove sandboxes you no longer need with `paddock rm`.');
-      await this.ctx.engine.networks.create({
-        name: spec.networkName!, internal: true, labels: this.ownedLabels(spec.name, 'network'), subnet: plan.subnet, gateway: plan.gateway,
-      });
-      made.network = spec.networkName!;
-      return plan;
+      for (let attempt = 1; ; attempt++) {
+        const nets = await this.ctx.engine.networks.list({});
+        const plan = allocateSubnet(nets.flatMap((n) => n.subnets));
+        if (!plan) throw new PaddockError(ErrorCode.Conflict, 'Paddock\'s network pool is full (4096 sandbox networks). Remove sandboxes you no longer need with `paddock rm`.');
+        try {
+          await this.ctx.engine.networks.create({
+            name: spec.networkName!, internal: true, labels: this.ownedLabels(spec.name, 'network'), subnet: plan.subnet, gateway: plan.gateway,
+          });
+        } catch (err) {
+          // another engine client took the same block between our list and create: pick again
+          if (attempt < NETWORK_ALLOCATION_ATTEMPTS && /overlap/i.test((err as Error).message)) continue;
+          throw err;
+        }
+        made.network = spec.networkName!;
+        return plan;
+      }
     });
     this.allocation = run.catch(() => undefined);
     return run;

@@ -33,3 +33,11 @@ export class ExitMarkerScanner {
     return codes;
   }
 }
+
+// eslint-disable-next-line no-control-regex
+const MARKER_RE = /\x1b\]7777;paddock-exit=\d*\x07/g;
+
+/** The chunk without complete exit markers. */
+export function stripExitMarkers(chunk: Buffer): Buffer {
+  return Buffer.from(chunk.toString('latin1').replace(MARKER_RE, ''), 'latin1');
+}

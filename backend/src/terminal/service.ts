@@ -12,7 +12,7 @@ import {
 import type { TtyExec } from '../engine/types.js';
 import type { SandboxService } from '../sandboxes/service.js';
 import type { SandboxInfo } from '../core/protocol.js';
-import { ExitMarkerScanner } from './exit-marker.js';
+import { ExitMarkerScanner, stripExitMarkers } from './exit-marker.js';
 import { FlowController } from './flow.js';
 
 export const SCROLLBACK_REPLAY_LINES = 10_000; // matches tmux history-limit; ≥ 5,000 promised
@@ -186,9 +186,12 @@ export class TerminalService {
             flow = new FlowController(() => e.stream.pause(), () => e.stream.resume());
             e.stream.on('data', (chunk: Buffer) => {
               if (closed) return;
-              for (const code of scanner.scan(chunk)) sock.sendJson({ type: 'exit', code });
-              flow!.sent(chunk.length);
-              sock.sendBinary(chunk);
+              const codes = scanner.scan(chunk);
+              // the marker is for paddockd; viewers get the exit as a control message instead
+              const data = codes.length ? stripExitMarkers(chunk) : chunk;
+              for (const code of codes) sock.sendJson({ type: 'exit', code });
+              flow!.sent(data.length);
+              if (data.length) sock.sendBinary(data);
             });
             void e.wait().then(() => {
               if (closed) return;
