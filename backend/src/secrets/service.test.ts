@@ -35,6 +35,8 @@ function infoFor(spec: SandboxSpec): SandboxInfo {
 class FakeEngine {
   containers_: ContainerSummary[] = [];
   execs: { id: string; opts: ExecOptions }[] = [];
+  volumesMade: { name: string; labels: Record<string, string> }[] = [];
+  readonly volumes = { create: async (name: string, labels: Record<string, string>) => void this.volumesMade.push({ name, labels }) };
   execExit = 0;
   readonly containers = {
     list: async (filter: Record<string, string | true>) =>
@@ -241,6 +243,7 @@ describe('SecretsService', () => {
     await svc.beforeCreate(spec, ctxFor([]));
     expect(spec.volumes).toEqual([{ name: 'paddock-creds-claude', target: '/home/agent/.claude' }]);
     expect(spec.env.CLAUDE_CONFIG_DIR).toBe('/home/agent/.claude');
+    expect(engine.volumesMade).toEqual([{ name: 'paddock-creds-claude', labels: { 'io.paddock.managed': 'true', 'io.paddock.kind': 'creds', 'io.paddock.agent': 'claude' } }]);
     const without = specFor('login2');
     await svc.beforeCreate(without, ctxFor([]));
     expect(without.env).toEqual({});

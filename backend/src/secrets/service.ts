@@ -184,7 +184,7 @@ export class SecretsService implements SandboxHooks {
     if (routeIds.size) bypassProxyFor(spec.env, ctx.plan.proxy);
     if (list.length) this.attachments.write(spec.name, list);
     else this.attachments.remove(spec.name); // a leftover from an earlier sandbox of the same name must not apply
-    this.applySharedLogin(spec);
+    await this.applySharedLogin(spec);
     if (list.length) this.audit?.record(ctx.actor, SecretAuditAction.Attach, spec.name, { secrets: list.map(({ name, mode }) => ({ name, mode })) });
   }
 
@@ -294,7 +294,7 @@ export class SecretsService implements SandboxHooks {
     return writeSecretFiles(this.engine, s.containerId, s.uid, s.gid, files);
   }
 
-  private applySharedLogin(spec: SpecWithVolumes): void {
+  private async applySharedLogin(spec: SpecWithVolumes): Promise<void> {
     if (!this.sharedLogins.enabled(spec.agent)) return;
     const plan = sharedLoginPlan(spec.agent);
     if (!plan) return;
@@ -302,6 +302,9 @@ export class SecretsService implements SandboxHooks {
       this.log?.warn({ agent: spec.agent }, 'shared logins need SandboxSpec.volumes, which this build does not have; the sandbox gets its own login');
       return;
     }
+    // Made here with Paddock's labels (the engine would make it bare on create). No sandbox label:
+    // removing one sandbox must not take the login the agent's other sandboxes share.
+    await this.engine.volumes.create(plan.volume, { ...this.extraLabels, [Label.Managed]: 'true', [Label.Kind]: 'creds', [Label.Agent]: spec.agent });
     spec.volumes.push(...plan.mounts);
     Object.assign(spec.env, plan.env);
   }
