@@ -330,23 +330,28 @@ export async function verifyAuditDir(dir: string): Promise<AuditVerifyResult> {
     repairs,
   });
 
-  // Collect all lines first: telling "this record was edited" from "the one before was" needs a look ahead.
-  const all: { file: string; line: number; text: string }[] = [];
-  for (let fi = 0; fi < files.length; fi++) {
-    const file = files[fi]!;
-    const text = (await readFile(join(dir, file))).toString('utf8');
-    const parts = text.split('\n');
-    const tail = parts.pop()!; // '' when the file ends with a newline
-    parts.forEach((t, i) => all.push({ file, line: i + 1, text: t }));
-    if (tail !== '') {
-      if (fi === files.length - 1) partialTail = { file, line: parts.length + 1, bytes: Buffer.byteLength(tail) };
-      else all.push({ file, line: parts.length + 1, text: tail }); // a cut line mid-chain is damage, not a crash tail
+  // One file in memory at a time, plus a one-line look ahead (telling "this record was edited"
+  // from "the one before was" needs the next record's prev).
+  async function* linesOf(): AsyncGenerator<{ file: string; line: number; text: string }> {
+    for (let fi = 0; fi < files.length; fi++) {
+      const file = files[fi]!;
+      const parts = (await readFile(join(dir, file))).toString('utf8').split('\n');
+      const tail = parts.pop()!; // '' when the file ends with a newline
+      if (parts.length) lastLoc = { file, line: parts.length };
+      for (let i = 0; i < parts.length; i++) yield { file, line: i + 1, text: parts[i]! };
+      if (tail !== '') {
+        if (fi === files.length - 1) partialTail = { file, line: parts.length + 1, bytes: Buffer.byteLength(tail) };
+        else yield { file, line: parts.length + 1, text: tail }; // a cut line mid-chain is damage, not a crash tail
+      }
     }
-    if (parts.length) lastLoc = { file, line: parts.length };
   }
-
-  for (let i = 0; i < all.length; i++) {
-    const { file, line, text } = all[i]!;
+  const lines = linesOf();
+  let ahead = await lines.next();
+  while (!ahead.done) {
+    const current = ahead.value;
+    ahead = await lines.next();
+    const next = ahead.done ? undefined : ahead.value;
+    const { file, line, text } = current;
     let rec: { seq?: unknown; prev?: unknown } | null = null;
     try {
       rec = JSON.parse(text) as { seq?: unknown; prev?: unknown };
@@ -365,7 +370,6 @@ export async function verifyAuditDir(dir: string): Promise<AuditVerifyResult> {
     const hash = sha256(text);
     if (rec.prev !== prevHash) {
       // If the next record (or the anchor) still vouches for this line, this line is intact: the one before changed.
-      const next = all[i + 1];
       let blamePrev: boolean;
       if (next) {
         try {
