@@ -77,6 +77,16 @@ describe('AuditLog', () => {
     expect(seen).toEqual([1, 2]);
   });
 
+  it('rejects details that are not JSON without breaking the chain', async () => {
+    const log = await AuditLog.open(dir);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(log.record('cli', 'bad', null, cyclic)).rejects.toThrow(/not JSON/);
+    expect((await log.record('cli', 'good', null, {})).seq).toBe(1);
+    await log.close();
+    expect((await verifyAuditDir(dir)).ok).toBe(true);
+  });
+
   it('refuses records after close instead of dropping them', async () => {
     const log = await AuditLog.open(dir);
     await log.close();

@@ -175,7 +175,13 @@ export class AuditLog {
     if (this.closed) return Promise.reject(new PaddockError(ErrorCode.Internal, 'The audit log is closed (paddockd is shutting down); retry once it is back.'));
     if (this.failed) return Promise.reject(this.failedError());
     const record: AuditRecord = { seq: this.seq + 1, time: this.now().toISOString(), actor, action, sandbox, details, prev: this.lastHash };
-    const line = encodeRecord(record);
+    let line: string;
+    try {
+      line = encodeRecord(record);
+    } catch (e) {
+      // A caller bug (a cycle, a BigInt) must not throw into the lifecycle code that is recording.
+      return Promise.reject(new PaddockError(ErrorCode.Internal, `Audit record "${action}" has details that are not JSON (${e instanceof Error ? e.message : String(e)}).`));
+    }
     this.seq = record.seq;
     this.lastHash = sha256(line);
     return new Promise<AuditRecord>((resolve, reject) => {
