@@ -201,6 +201,18 @@ describe('SecretsService', () => {
     await expect(svc.setAttachments('nope', [], 'cli')).rejects.toThrow(/no sandbox named nope/);
   });
 
+  it('live update with a secrets field (once UpdateSandboxRequest has it): validated first, then applied', async () => {
+    const spec = specFor('upd');
+    await svc.beforeCreate(spec, ctxFor([]));
+    engine.run(spec);
+    const change = { secrets: [{ name: 'NPM_TOKEN', mode: 'file' }] } as never;
+    await svc.beforeUpdate(infoFor(spec), change);
+    await svc.afterUpdate(infoFor(spec), change, 'dashboard');
+    expect(svc.getAttachments('upd')).toEqual([{ name: 'NPM_TOKEN', mode: 'file' }]);
+    await expect(svc.beforeUpdate(infoFor(spec), { secrets: [{ name: 'NOPE', mode: 'file' }] } as never)).rejects.toThrow(/NOPE is not set/);
+    await svc.beforeUpdate(infoFor(spec), {}); // no secrets field: nothing to check
+  });
+
   it('audit records carry names and scopes, never values', async () => {
     const spec = specFor('aud');
     await svc.beforeCreate(spec, ctxFor([{ name: 'NPM_TOKEN', mode: 'file' }]));

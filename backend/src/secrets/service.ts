@@ -13,7 +13,7 @@ import { AGENT_NAME_RE } from '../core/protocol.js';
 import {
   SecretAttachments, type PutSecretResult, type SandboxSecretsResult, type SecretAttachment, type SecretInfo, type SecretScope,
 } from '../core/secrets-protocol.js';
-import type { SandboxInfo } from '../core/protocol.js';
+import type { SandboxInfo, UpdateSandboxRequest } from '../core/protocol.js';
 import type { SandboxSpec } from '../core/spec.js';
 import type { PaddockPaths } from '../daemon/paths.js';
 import type { Engine } from '../engine/types.js';
@@ -186,6 +186,20 @@ export class SecretsService implements SandboxHooks {
     else this.attachments.remove(spec.name); // a leftover from an earlier sandbox of the same name must not apply
     await this.applySharedLogin(spec);
     if (list.length) this.audit?.record(ctx.actor, SecretAuditAction.Attach, spec.name, { secrets: list.map(({ name, mode }) => ({ name, mode })) });
+  }
+
+  /** Once UpdateSandboxRequest has `secrets`: refuse unknown secrets or bad attachments before anything changes. */
+  async beforeUpdate(info: SandboxInfo, change: UpdateSandboxRequest): Promise<void> {
+    const raw = (change as { secrets?: unknown }).secrets;
+    if (raw === undefined) return;
+    const list = parseAttachments(raw);
+    for (const a of list) this.requireValue(a.name, { sandbox: info.name, agent: info.agent });
+    this.checkProxyAllowed(list, info.network);
+  }
+
+  async afterUpdate(info: SandboxInfo, change: UpdateSandboxRequest, actor: Actor): Promise<void> {
+    const raw = (change as { secrets?: unknown }).secrets;
+    if (raw !== undefined) await this.setAttachments(info.name, raw, actor);
   }
 
   async afterStart(info: SandboxInfo, containerId: string): Promise<void> {
