@@ -139,6 +139,8 @@ describe('SecretsService', () => {
     expect(String(err)).toMatch(/need the egress proxy.*:file/);
     expect(String(err)).not.toContain(KEY);
     await expect(svc.beforeCreate(specFor('x'), ctxFor([{ name: 'lower', mode: 'file' }]))).rejects.toThrow(/Bad secret attachment/);
+    await svc.set('PADDOCK_UID', 'global', 'nope-value', 'cli');
+    await expect(svc.beforeCreate(specFor('x'), ctxFor([{ name: 'PADDOCK_UID', mode: 'env' }]))).rejects.toThrow(/set by Paddock itself/);
   });
 
   it('rotation: a new value reaches running sandboxes at once (proxy rule, files rewritten); env users are told to recreate', async () => {

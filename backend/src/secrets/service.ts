@@ -164,6 +164,9 @@ export class SecretsService implements SandboxHooks {
     for (const a of list) {
       const value = this.requireValue(a.name, reader);
       if (a.mode === 'env') {
+        if (a.name === 'HOME' || a.name.startsWith('PADDOCK_')) {
+          throw new PaddockError(ErrorCode.BadInput, `${a.name} is set by Paddock itself; a secret in env mode cannot replace it. Store the secret under another name.`);
+        }
         spec.env[a.name] = value;
       } else if (a.mode === 'file') {
         spec.tmpfs[SECRETS_DIR] = secretsTmpfsOptions(spec.uid, spec.gid);
@@ -210,7 +213,12 @@ export class SecretsService implements SandboxHooks {
         this.log?.warn({ sandbox: info.name }, 'file-mode secrets were attached after this sandbox was created; recreate it to get /run/secrets');
       }
     }
-    if (list.some((a) => a.mode === 'proxy')) await this.pushInjections(info.name, { sandbox: info.name, agent: info.agent }, list);
+    if (list.some((a) => a.mode === 'proxy')) {
+      // The egress module keeps the rules and re-pushes them when its proxy answers again: a
+      // failed push here is logged, not fatal to the start.
+      await this.pushInjections(info.name, { sandbox: info.name, agent: info.agent }, list)
+        .catch((err: unknown) => this.log?.warn({ sandbox: info.name, err: (err as Error).message }, 'proxy credentials not applied yet'));
+    }
     if (this.sharedLogins.enabled(info.agent)) await this.chownSharedLogin(running);
     for (const a of list) this.audit?.record('paddockd', SecretAuditAction.Use, info.name, { secret: a.name, mode: a.mode });
   }
