@@ -38,6 +38,10 @@ export class ControlClient {
     return this.call('GET', '/v1/stats');
   }
 
+  setHostAddresses(addresses: string[]): Promise<void> {
+    return this.call('PUT', '/v1/host-addresses', { addresses });
+  }
+
   setResolveOverride(map: Record<string, string[]>): Promise<void> {
     return this.call('PUT', '/v1/resolve-override', map);
   }

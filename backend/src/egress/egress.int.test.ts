@@ -211,6 +211,16 @@ describe('egress proxy (real engine)', () => {
     expect(entry).toMatchObject({ allowed: false, bytesUp: 0, bytesDown: 0 });
   });
 
+  it('refuses the Docker host even when a broad CIDR rule covers its address', async () => {
+    const subnet = (await engine.networks.inspect(`paddock-egress-out-${RUN}`))!.subnets[0]!;
+    await svc.addRule(A, 'allow', subnet); // covers the upstream and the host's bridge address
+    const r = await curl(A, 'http://host.test/');
+    expect(r.status).toBe(403);
+    expect(r.body).toMatch(/address of the Docker host/);
+    expect((await curl(A, 'http://a.test/')).status).toBe(200);
+    await svc.removeRule(A, subnet);
+  });
+
   it('has no DNS out of the sandbox', async () => {
     const conf = await sh(A, 'cat /etc/resolv.conf');
     expect(conf.out).toMatch(/nameserver 127\.0\.0\.11/);
@@ -310,6 +320,19 @@ describe('egress proxy (real engine)', () => {
     expect(listed.every((n) => n.internal)).toBe(true);
     for (let i = 0; i < names.length; i += BATCH) await Promise.all(names.slice(i, i + BATCH).map((n) => engine.networks.remove(n)));
     expect((await engine.networks.list({ 'io.paddock.test': RUN })).filter((n) => n.name.startsWith(`paddock-net-${RUN}-n`))).toHaveLength(0);
+  });
+
+  it('a restarted paddockd reattaches and re-pushes from its settings files', async () => {
+    await svc.dispose();
+    svc = new EgressService({
+      engine, log: { info: () => {}, warn: () => {}, error: () => {} }, stateDir, settingsDir: join(stateDir, 'sandboxes'),
+      extraLabels: TEST_LABELS, baseImage: BASE_IMAGE, containerName: proxyName, outboundNetwork: `paddock-egress-out-${RUN}`,
+      test: { extraCaPem: ca },
+    });
+    await svc.start();
+    expect((await svc.view(B)).rules.map((r) => r.rule)).toContain('*.a.test');
+    expect((await curl(B, 'http://sub.a.test/')).status).toBe(200);
+    expect((await curl(B, 'http://b.test/')).status).toBe(403);
   });
 
   it('releases everything on removal', async () => {

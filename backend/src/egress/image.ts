@@ -27,6 +27,7 @@ export const PROXY_MODULES: readonly string[] = [
   'egress/proxy/control-protocol',
   'egress/proxy/decision-log',
   'egress/proxy/dns-responder',
+  'egress/proxy/tls-sni',
   'egress/proxy/proxy-server',
   'egress/proxy/main',
 ];

@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Actor } from '../api/context.js';
 import { BUILTIN_AGENTS, HOST_GROUPS } from '../core/agents.js';
@@ -57,6 +58,8 @@ export interface EgressServiceOptions {
   outboundNetwork?: string;
   subnetPool?: string;
   onProgress?: (line: string) => void;
+  /** The host's own addresses; default: this process's interfaces (paddockd runs on the host). */
+  hostAddresses?: () => string[];
   /** Tests only: name overrides and a CA for upstream TLS, passed to the proxy container. */
   test?: { resolveOverride?: Record<string, string[]>; extraCaPem?: string };
 }
@@ -101,6 +104,7 @@ export class EgressService implements SandboxHooks {
   private readonly dirty = new Set<string>();
   private openAllocation: Promise<unknown> = Promise.resolve();
   private resolveOverride: Record<string, string[]> | null = null;
+  private pushedHostAddresses = '';
 
   constructor(private readonly opts: EgressServiceOptions) {
     this.store = new EgressSettingsStore(opts.settingsDir);
@@ -151,26 +155,27 @@ export class EgressService implements SandboxHooks {
     }
     const controlCidr = outbound?.subnets[0];
     if (!controlCidr) throw new PaddockError(ErrorCode.Engine, `The engine gave network ${this.outboundNetwork} no IPv4 subnet; remove it (docker network rm ${this.outboundNetwork}) and restart paddockd.`);
+    const test = this.opts.test;
+    const env = Object.entries({
+      PADDOCK_EGRESS_TOKEN: token,
+      PADDOCK_EGRESS_CONTROL_CIDR: controlCidr,
+      PADDOCK_EGRESS_HARD_DENY: this.pool,
+      ...(test ? { PADDOCK_EGRESS_TEST_HOOKS: '1' } : {}),
+      ...(test?.resolveOverride ? { PADDOCK_EGRESS_RESOLVE_OVERRIDE: Object.entries(test.resolveOverride).flatMap(([n, as]) => as.map((a) => `${n}=${a}`)).join(',') } : {}),
+      ...(test?.extraCaPem ? { PADDOCK_EGRESS_EXTRA_CA_PEM: test.extraCaPem } : {}),
+    }).map(([k, v]) => `${k}=${v}`);
     let c = await engine.containers.inspect(this.containerName);
-    if (c && c.image !== image) {
-      this.opts.log.info({ old: c.image, image }, 'egress proxy image changed; recreating the proxy');
+    if (c && (c.image !== image || !env.every((e) => c!.env.includes(e)))) {
+      // New program, new token (state dir reset) or a recreated outbound network: start afresh.
+      this.opts.log.info({ old: c.image, image }, 'egress proxy is out of date; recreating it');
       await engine.containers.remove(c.id, { force: true });
       c = null;
     }
     if (!c) {
-      const test = this.opts.test;
-      const env: Record<string, string> = {
-        PADDOCK_EGRESS_TOKEN: token,
-        PADDOCK_EGRESS_CONTROL_CIDR: controlCidr,
-        PADDOCK_EGRESS_HARD_DENY: this.pool,
-        ...(test ? { PADDOCK_EGRESS_TEST_HOOKS: '1' } : {}),
-        ...(test?.resolveOverride ? { PADDOCK_EGRESS_RESOLVE_OVERRIDE: Object.entries(test.resolveOverride).flatMap(([n, as]) => as.map((a) => `${n}=${a}`)).join(',') } : {}),
-        ...(test?.extraCaPem ? { PADDOCK_EGRESS_EXTRA_CA_PEM: test.extraCaPem } : {}),
-      };
       await engine.containers.create({
         name: this.containerName,
         Image: image,
-        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        Env: env,
         Labels: this.labels('egress'),
         HostConfig: {
           NetworkMode: this.outboundNetwork,
@@ -191,6 +196,7 @@ export class EgressService implements SandboxHooks {
     this.control = new ControlClient(() => this.controlBase(), token);
     this.controlUrl = null;
     await this.waitReady();
+    await this.pushHostAddresses();
     await this.reattachAll();
     this.stopFollow = this.control.follow((d) => {
       for (const l of this.listeners) {
@@ -240,7 +246,9 @@ export class EgressService implements SandboxHooks {
         this.lastBootId = h.bootId;
         for (const s of this.store.all()) this.dirty.add(s.name);
         if (this.resolveOverride) await this.control.setResolveOverride(this.resolveOverride);
+        this.pushedHostAddresses = '';
       }
+      await this.pushHostAddresses();
       for (const name of [...this.dirty]) {
         const s = this.store.read(name);
         if (s) await this.control.put(this.proxyConfig(s));
@@ -249,6 +257,19 @@ export class EgressService implements SandboxHooks {
     } catch {
       this.controlUrl = null; // re-read the address: the proxy may have been recreated
     }
+  }
+
+  /**
+   * The machine's own addresses (LAN, public, bridge gateways): the proxy refuses them unless a
+   * rule names them, so an allowed name rebinding to the host reaches nothing. Re-sent on change
+   * (DHCP, a new bridge). Where paddockd runs in a container (Docker Desktop) these are its own.
+   */
+  private async pushHostAddresses(): Promise<void> {
+    const addresses = (this.opts.hostAddresses ?? (() => Object.values(networkInterfaces()).flat().map((i) => i?.address ?? '').filter(Boolean)))();
+    const key = JSON.stringify(addresses);
+    if (key === this.pushedHostAddresses || !this.control) return;
+    await this.control.setHostAddresses(addresses);
+    this.pushedHostAddresses = key;
   }
 
   private async reattachAll(): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxySandboxConfig } from './control-protocol.js';
 import { EgressProxy, parseResolveOverride } from './proxy-server.js';
@@ -128,6 +129,20 @@ describe('EgressProxy', () => {
     expect(denied).toMatch(/^HTTP\/1.1 403/);
     expect(denied).toContain('paddock network allow sb1 evil-a.test');
     expect(await connect('10.9.8.7:443')).toMatch(/raw IP address 10\.9\.8\.7/);
+  });
+
+  it('closes a tunnel whose TLS server name is not the CONNECT host (domain fronting)', async () => {
+    await new Promise<void>((resolve) => {
+      const s = net.connect(ports.proxy, '127.0.0.1', () => s.write(`CONNECT a.test:${upstreamPort} HTTP/1.1\r\nHost: a.test\r\n\r\n`));
+      s.once('data', () => {
+        const t = tls.connect({ socket: s, servername: 'evil.test', rejectUnauthorized: false });
+        t.on('error', () => resolve());
+        t.on('close', () => resolve());
+      });
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const last = proxy.log.recent({ sandbox: 'sb1' }).at(-1)!;
+    expect(last).toMatchObject({ allowed: false, host: 'a.test', reason: expect.stringMatching(/TLS server name evil\.test/) });
   });
 
   it('adds a credential only for its exact host', async () => {

@@ -21,6 +21,7 @@ import {
 } from './control-protocol.js';
 import { DecisionLog } from './decision-log.js';
 import { DnsResponder } from './dns-responder.js';
+import { readSni } from './tls-sni.js';
 
 export const UPSTREAM_CONNECT_TIMEOUT_MS = 10_000; // an upstream that takes longer is treated as down
 export const CONTROL_BODY_LIMIT = 1 << 20; // a config with 512 rules and credentials is far below 1 MiB
@@ -100,6 +101,8 @@ export class EgressProxy {
   private override: Map<string, string[]>;
   private readonly ca: string[] | undefined;
   private dns: DnsResponder | null = null;
+  /** The Docker host's own addresses (pushed by paddockd): refused unless an IP/CIDR rule names them. */
+  private hostAddresses: IpAddress[] = [];
 
   constructor(private readonly opts: EgressProxyOptions) {
     this.log = new DecisionLog(opts.print);
@@ -208,9 +211,15 @@ export class EgressProxy {
     const ok: IpAddress[] = [];
     let firstRefusal: { v: Verdict; a: string } | null = null;
     for (const a of addresses) {
-      const v = this.hardDenied(a)
-        ? { allowed: false, rule: null, reason: `${formatIp(a)} belongs to Paddock itself (the proxy, its host side or another sandbox)` }
+      let v: Verdict = this.hardDenied(a)
+        ? { allowed: false, rule: null, reason: `${formatIp(a)} belongs to Paddock itself (the proxy or a sandbox network)` }
         : decideAddress(e.rules, a, port);
+      // Only a rule naming the exact address opens the host; a broad CIDR (say 172.16.0.0/12
+      // for a LAN) must not hand over every service listening on the machine.
+      const namedExactly = v.rule !== null && !v.rule.includes('/');
+      if (v.allowed && !namedExactly && this.hostAddresses.some((h) => inPrefix(a, h, h.family === 4 ? 32 : 128))) {
+        v = { allowed: false, rule: null, reason: `${formatIp(a)} is an address of the Docker host (refused unless an IP rule names exactly it)` };
+      }
       if (v.allowed) ok.push(a);
       else firstRefusal ??= { v, a: formatIp(a) };
     }
@@ -294,10 +303,30 @@ export class EgressProxy {
     const upstream = up.socket;
     this.sockets.add(upstream);
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length) upstream.write(head);
     upstream.pipe(client);
-    client.pipe(upstream);
     let done = false;
+    // Client → upstream waits for the TLS ClientHello: its server name must be the host that
+    // was checked, or a tunnel to an allowed CDN address could front for any other site.
+    let pending = head;
+    const gate = (chunk?: Buffer) => {
+      if (chunk) pending = Buffer.concat([pending, chunk]);
+      const sni = parseIp(target.host) ? ({ kind: 'not-tls' } as const) : readSni(pending);
+      if (sni.kind === 'incomplete') return;
+      client.off('data', gate);
+      if (sni.kind === 'sni' && sni.name !== target.host) {
+        done = true;
+        this.sockets.delete(upstream);
+        upstream.destroy();
+        client.destroy();
+        const reason = `TLS server name ${sni.name} does not match the CONNECT host ${target.host}`;
+        this.record(e, { kind: DecisionKind.Connect, method: 'CONNECT', host: target.host, port: target.port, address: up.address, allowed: false, rule: null, reason, bytesUp: 0, bytesDown: 0, durationMs: Date.now() - started });
+        return;
+      }
+      if (pending.length) upstream.write(pending);
+      client.pipe(upstream);
+    };
+    client.on('data', gate);
+    gate();
     const finish = () => {
       if (done) return;
       done = true;
@@ -489,6 +518,12 @@ export class EgressProxy {
         }
       }
       if (req.method === 'GET' && url.pathname === '/v1/stats') return send(200, this.log.stats());
+      if (req.method === 'PUT' && url.pathname === '/v1/host-addresses') {
+        const body = (await this.body(req)) as { addresses?: unknown };
+        if (!Array.isArray(body?.addresses)) return send(400, { error: 'addresses must be a list' });
+        this.hostAddresses = body.addresses.map((a) => parseIp(String(a))).filter((a): a is IpAddress => a !== null);
+        return send(200, { ok: true, count: this.hostAddresses.length });
+      }
       if (req.method === 'PUT' && url.pathname === '/v1/resolve-override') {
         if (!this.opts.testHooks) return send(403, { error: 'test hooks are off' });
         const body = (await this.body(req)) as Record<string, string[]>;
