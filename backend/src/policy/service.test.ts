@@ -170,6 +170,34 @@ describe('on live change', () => {
   });
 });
 
+describe('on start of an existing sandbox', () => {
+  it('stops a violator again and refuses, naming the rule', async () => {
+    await orgFile('isolation:\n  allow: [gvisor]\n');
+    sandboxes = [info('legacy')];
+    const svc = await service();
+    const e = await refusal(svc.afterStart(info('legacy')));
+    expect(e.details?.rules).toEqual(['isolation.allow']);
+    expect(e.message).toContain('stopped again');
+    expect(stopped).toEqual(['legacy']);
+  });
+
+  it('lets a compliant sandbox run', async () => {
+    await orgFile('isolation:\n  allow: [gvisor]\nsandboxes:\n  maxConcurrent: 2\n');
+    sandboxes = [info('a', { isolation: 'gvisor' }), info('b', { isolation: 'gvisor' })];
+    const svc = await service();
+    await svc.afterStart(sandboxes[1]!);
+    expect(stopped).toEqual([]);
+  });
+
+  it('holds the concurrency limit', async () => {
+    await orgFile('sandboxes:\n  maxConcurrent: 1\n');
+    sandboxes = [info('a'), info('b')];
+    const svc = await service();
+    expect((await refusal(svc.afterStart(sandboxes[1]!))).details?.rules).toEqual(['sandboxes.maxConcurrent']);
+    expect(stopped).toEqual(['b']);
+  });
+});
+
 describe('when the policy changes', () => {
   beforeEach(() => {
     sandboxes = [

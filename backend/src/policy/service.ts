@@ -212,6 +212,21 @@ export class PolicyService implements SandboxHooks {
     if (added.length) this.refuse(actor, info.name, 'update', added);
   }
 
+  /**
+   * Starting an existing sandbox (`paddock start`, or `run` reusing one) is held to the policy too.
+   * There is no beforeStart hook, so a violator is stopped again right away and the start refused.
+   */
+  async afterStart(info: SandboxInfo): Promise<void> {
+    const violations = [...invalidFileViolations(this.errors), ...evaluate(this.effective, requestFromSandbox(info, {}, await this.othersRunning(info.name)))];
+    if (!violations.length) return;
+    try {
+      await this.opts.stopSandbox(info.name);
+    } catch (e) {
+      this.opts.log?.error({ sandbox: info.name, err: String(e) }, 'policy: could not stop a sandbox started against the policy');
+    }
+    this.refuse('paddockd', info.name, 'start', violations);
+  }
+
   /** For the secrets module: refuse env-mode injection when the policy forbids it. */
   checkEnvSecrets(actor: Actor, sandbox: string, names: readonly string[]): void {
     const p = this.effective;
@@ -220,9 +235,15 @@ export class PolicyService implements SandboxHooks {
     this.refuse(actor, sandbox, 'secret', violations);
   }
 
-  private refuse(actor: string, sandbox: string, op: 'create' | 'update' | 'secret', violations: Violation[]): never {
+  private refuse(actor: string, sandbox: string, op: 'create' | 'start' | 'update' | 'secret', violations: Violation[]): never {
     this.opts.record?.(actor, 'policy.refused', sandbox, { op, violations });
-    throw policyDenied(op === 'create' ? `Policy refuses sandbox "${sandbox}"` : op === 'update' ? `Policy refuses this change to "${sandbox}"` : `Policy refuses env secrets for "${sandbox}"`, violations);
+    const headline = {
+      create: `Policy refuses sandbox "${sandbox}"`,
+      start: `Policy refuses to run sandbox "${sandbox}" (it was stopped again)`,
+      update: `Policy refuses this change to "${sandbox}"`,
+      secret: `Policy refuses env secrets for "${sandbox}"`,
+    }[op];
+    throw policyDenied(headline, violations);
   }
 
   /**
