@@ -164,6 +164,15 @@ describe('on live change', () => {
     expect(records[0]).toMatchObject({ actor: 'dashboard', action: 'policy.refused', details: { op: 'update' } });
   });
 
+  it('checks egress allow rules and env secrets on request of those modules', async () => {
+    await orgFile('network:\n  denyHosts: [pastebin.com]\nsecrets:\n  allowEnv: false\n');
+    const svc = await service();
+    svc.checkAllowHosts('cli', 'a', ['api.anthropic.com']);
+    expect(() => svc.checkAllowHosts('cli', 'a', ['*.pastebin.com'])).toThrow(/network\.denyHosts/);
+    svc.checkEnvSecrets('cli', 'a', []);
+    expect(() => svc.checkEnvSecrets('cli', 'a', ['GITHUB_TOKEN'])).toThrow(/secrets\.allowEnv/);
+  });
+
   it('lets a flagged sandbox make changes that add no violation', async () => {
     const svc = await service();
     await svc.beforeUpdate(info('a', { network: 'open' }), { cpus: 1 }, 'cli');

@@ -227,6 +227,15 @@ export class PolicyService implements SandboxHooks {
     this.refuse('paddockd', info.name, 'start', violations);
   }
 
+  /**
+   * For the egress module's own rule edits (which do not pass through SandboxService.update):
+   * refuse allow rules that would reach a host the policy denies.
+   */
+  checkAllowHosts(actor: Actor, sandbox: string, hosts: readonly string[]): void {
+    const violations = evaluate({ ...emptyPolicy(), denyHosts: this.effective.denyHosts }, { ...NEUTRAL, network: 'allowlist', allowHosts: hosts });
+    if (violations.length) this.refuse(actor, sandbox, 'update', violations);
+  }
+
   /** For the secrets module: refuse env-mode injection when the policy forbids it. */
   checkEnvSecrets(actor: Actor, sandbox: string, names: readonly string[]): void {
     const p = this.effective;
