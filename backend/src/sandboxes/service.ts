@@ -292,7 +292,10 @@ export class SandboxService {
           });
         } catch (err) {
           // another engine client took the same block between our list and create: pick again
-          if (attempt < NETWORK_ALLOCATION_ATTEMPTS && /overlap/i.test((err as Error).message)) continue;
+          if (attempt < NETWORK_ALLOCATION_ATTEMPTS && /overlap/i.test((err as Error).message)) {
+            await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
+            continue;
+          }
           throw err;
         }
         made.network = spec.networkName!;
