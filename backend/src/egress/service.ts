@@ -105,6 +105,7 @@ export class EgressService implements SandboxHooks {
   private openAllocation: Promise<unknown> = Promise.resolve();
   private resolveOverride: Record<string, string[]> | null = null;
   private pushedHostAddresses = '';
+  private ready: Promise<void> | null = null;
 
   constructor(private readonly opts: EgressServiceOptions) {
     this.store = new EgressSettingsStore(opts.settingsDir);
@@ -143,8 +144,26 @@ export class EgressService implements SandboxHooks {
     })();
   }
 
-  /** Build/ensure the image, network and container; reattach and re-push every sandbox. */
-  async start(): Promise<void> {
+  /**
+   * Build/ensure the image, network and container; reattach and re-push every sandbox. Creates
+   * that arrive meanwhile (the first image build takes a minute) wait for it in afterCreate.
+   */
+  start(): Promise<void> {
+    this.ready = this.startOnce();
+    this.ready.catch((err: unknown) => this.opts.log.error({ err: String(err) }, 'the egress proxy did not start; sandboxes have no egress'));
+    return this.ready;
+  }
+
+  private async whenReady(): Promise<void> {
+    if (!this.ready) throw new PaddockError(ErrorCode.Internal, 'The egress module was not started (EgressService.start). Restart paddockd.');
+    try {
+      await this.ready;
+    } catch (err) {
+      throw new PaddockError(ErrorCode.EngineUnavailable, `The egress proxy could not start, so a sandbox would have no way out: ${(err as Error).message}`);
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     const { engine } = this.opts;
     const token = this.token();
     const image = await ensureEgressImage(engine, { baseImage: await this.baseImage(), labels: this.opts.extraLabels, onProgress: this.opts.onProgress });
@@ -335,6 +354,7 @@ export class EgressService implements SandboxHooks {
   }
 
   async afterCreate(spec: SandboxSpec, _containerId: string, ctx: CreateContext): Promise<void> {
+    await this.whenReady();
     if (spec.networkName) await this.attachProxy(spec.networkName, ctx.plan.proxy);
     const s = this.store.read(spec.name);
     if (s) await this.push(s);
