@@ -143,8 +143,11 @@ export const PutSecretRequest = z.object({
 });
 export type PutSecretRequest = z.input<typeof PutSecretRequest>;
 
-/** PUT /api/v1/secrets/:name answer: where it now applies, and how many running sandboxes got the new value. */
-export const PutSecretResult = z.object({ secret: SecretInfo, rotated: z.array(z.string()) });
+/**
+ * PUT /api/v1/secrets/:name answer: `rotated` running sandboxes got the new value at once;
+ * `recreateRequired` ones use it in env mode and get it only when recreated.
+ */
+export const PutSecretResult = z.object({ secret: SecretInfo, rotated: z.array(z.string()), recreateRequired: z.array(z.string()) });
 export type PutSecretResult = z.infer<typeof PutSecretResult>;
 
 /** GET/PUT /api/v1/sandboxes/:name/secrets */

@@ -102,7 +102,7 @@ export class SecretsService implements SandboxHooks {
   }
 
   /** Stores NAME in `scope` and pushes the new value to running sandboxes that use it. */
-  async set(name: string, scope: SecretScope, value: string, actor: Actor): Promise<PutSecretResult & { recreateRequired: string[] }> {
+  async set(name: string, scope: SecretScope, value: string, actor: Actor): Promise<PutSecretResult> {
     const secret = await this.store.set(name, scope, value);
     if (value.length < MIN_MASKED_LENGTH) this.log?.warn({ secret: name }, `secret ${name} is shorter than ${MIN_MASKED_LENGTH} characters and cannot be masked in logs`);
     this.audit?.record(actor, SecretAuditAction.Set, null, { name, scope });

@@ -130,14 +130,14 @@ export function register(program: Command, client: () => Promise<DaemonClient>, 
       assertName(name);
       assertScope(o.scope);
       const value = await readSecretValue(o, io, name);
-      const res = await (await client()).request<PutSecretResult & { recreateRequired?: string[] }>('PUT', `/secrets/${name}`, { value, scope: o.scope });
+      const res = await (await client()).request<PutSecretResult>('PUT', `/secrets/${name}`, { value, scope: o.scope });
       if (o.json) {
         io.stdout.write(JSON.stringify(res) + '\n');
         return;
       }
       io.stdout.write(`stored ${name} (${res.secret.scope})\n`);
       if (res.rotated.length) io.stdout.write(`updated in running sandboxes: ${res.rotated.join(', ')}\n`);
-      if (res.recreateRequired?.length) io.stdout.write(`uses env mode, recreate to apply: ${res.recreateRequired.join(', ')}\n`);
+      if (res.recreateRequired.length) io.stdout.write(`uses env mode, recreate to apply: ${res.recreateRequired.join(', ')}\n`);
     });
 
   secret
