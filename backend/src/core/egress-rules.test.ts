@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  classifyAddress, compileRules, decideAddress, decideName, formatIp, parseIp, parseRule, splitHostPort, suggestedRule,
+  classifyAddress, compileRules, decideAddress, decideName, forcedDenial, formatIp, parseIp, parseRule, splitHostPort, suggestedRule,
   type EgressMode, type EgressRule,
 } from './egress-rules.js';
 import { PaddockError } from './errors.js';
@@ -203,5 +203,20 @@ describe('helpers', () => {
   it('suggests rules', () => {
     expect(suggestedRule('Api.Test.')).toBe('api.test');
     expect(suggestedRule('::1')).toBe('[::1]');
+  });
+});
+
+describe('forcedDenial', () => {
+  const forced = rules([['deny', '*.paste.test'], ['deny', 'paste.test'], ['deny', '10.66.0.0/16']]);
+  it.each<[string, number, string | undefined, string | null]>([
+    ['x.paste.test', 443, undefined, '*.paste.test'],
+    ['paste.test', 443, undefined, 'paste.test'],
+    ['ok.test', 443, undefined, null],
+    ['ok.test', 443, '10.66.1.1', '10.66.0.0/16'],
+    ['10.66.2.2', 80, undefined, '10.66.0.0/16'],
+  ])('%s:%i (address %s) → %s', (host, port, addr, rule) => {
+    const v = forcedDenial(forced, host, port, addr ? parseIp(addr)! : undefined);
+    expect(v?.rule ?? null).toBe(rule);
+    if (v) expect(v.allowed).toBe(false);
   });
 });

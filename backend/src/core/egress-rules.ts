@@ -401,6 +401,21 @@ export function decideAddress(rules: readonly CompiledRule[], address: IpAddress
   return { allowed: false, rule: null, reason: `${text} is a ${cls} address (refused unless a CIDR rule names it)` };
 }
 
+/**
+ * Forced denies (an organization policy's `denyHosts`) win over every allow rule, however
+ * specific, and in every mode. Returns the refusal, or null when none matches the name or address.
+ */
+export function forcedDenial(forced: readonly CompiledRule[], hostIn: string, port: number, address?: IpAddress): Verdict | null {
+  const host = normalizeHost(hostIn);
+  const ip = parseIp(host);
+  for (const r of forced) {
+    const hit = ip ? addressScore(r, ip, port) : nameScore(r, host, port);
+    const hitAddress = address ? addressScore(r, address, port) : null;
+    if (hit !== null || hitAddress !== null) return { allowed: false, rule: r.raw, reason: `denied by policy rule ${r.raw}` };
+  }
+  return null;
+}
+
 /** `Host` header / authority → host and port, for the HTTP forward path. */
 export function splitHostPort(authority: string, defaultPort: number): { host: string; port: number } | null {
   const a = authority.trim();

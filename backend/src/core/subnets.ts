@@ -48,10 +48,17 @@ export function allocateSubnet(used: readonly string[], pool = DEFAULT_SUBNET_PO
   const { base, prefix } = parseCidr(pool);
   const count = 2 ** (SANDBOX_PREFIX_LENGTH - prefix);
   const size = 2 ** (32 - SANDBOX_PREFIX_LENGTH);
-  const usedParsed = used.filter((u) => u.includes('/'));
+  // used blocks as [start, end] address ranges, parsed once
+  const ranges = used
+    .filter((u) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(u))
+    .map((u) => {
+      const c = parseCidr(u);
+      return [c.base, c.base + 2 ** (32 - c.prefix) - 1] as const;
+    });
   for (let i = 0; i < count; i++) {
-    const candidate = `${intToIp(base + i * size)}/${SANDBOX_PREFIX_LENGTH}`;
-    if (!usedParsed.some((u) => cidrsOverlap(u, candidate))) return planFor(candidate);
+    const start = base + i * size;
+    const end = start + size - 1;
+    if (!ranges.some(([a, b]) => a <= end && start <= b)) return planFor(`${intToIp(start)}/${SANDBOX_PREFIX_LENGTH}`);
   }
   return null;
 }
