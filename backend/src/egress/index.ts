@@ -4,6 +4,7 @@
  *   // daemon/features.ts, before the secrets hooks (secrets appends to the NO_PROXY egress sets)
  *   const egress = registerEgress(ctx, sandboxes, modules, { startHooks, stopHooks });
  *   // secrets: new SecretsService({ …, injector: injectorFor(egress) })
+ *   // policy:  pass `overrides: { policy }` (PolicyService.checkAllowHosts; deniedHosts() when it offers one)
  *   // audit:   egress.followLog(null, (d) => aggregator.add(d.sandbox, d.host, d.allowed, d.bytesUp + d.bytesDown))
  */
 import type { AppContext, RouteModule } from '../api/context.js';

@@ -42,7 +42,7 @@ describe('network routes', () => {
     expect((await a.inject({ method: 'POST', url: '/api/v1/sandboxes/sb/network/rules', payload: { action: 'deny', rule: 'x.test' } })).statusCode).toBe(200);
     expect((await a.inject({ method: 'DELETE', url: '/api/v1/sandboxes/sb/network/rules?rule=x.test' })).statusCode).toBe(200);
     expect((await a.inject({ method: 'PUT', url: '/api/v1/sandboxes/sb/network/rules', payload: { rules: [{ action: 'allow', rule: 'y.test' }] } })).statusCode).toBe(200);
-    expect(f.calls).toEqual([['add', 'sb', 'deny', 'x.test'], ['rm', 'sb', 'x.test'], ['set', 'sb', [{ action: 'allow', rule: 'y.test' }]]]);
+    expect(f.calls).toEqual([['add', 'sb', 'deny', 'x.test', 'api'], ['rm', 'sb', 'x.test'], ['set', 'sb', [{ action: 'allow', rule: 'y.test' }], 'api']]);
   });
 
   it('validates input and names unknown sandboxes', async () => {

@@ -70,13 +70,13 @@ export const registerNetworkRoutes: RouteModule = (app, ctx: AppContext) => {
   app.post(`${P}/rules`, async (req) => {
     const { name } = parse(NameParams, req.params);
     const { action, rule } = parse(AddNetworkRuleRequest, req.body);
-    return known(name).addRule(name, action, rule);
+    return known(name).addRule(name, action, rule, actorOf(req));
   });
 
   app.put(`${P}/rules`, async (req) => {
     const { name } = parse(NameParams, req.params);
     const { rules } = parse(ReplaceNetworkRulesRequest, req.body);
-    return known(name).setRules(name, rules);
+    return known(name).setRules(name, rules, actorOf(req));
   });
 
   app.delete(`${P}/rules`, async (req) => {

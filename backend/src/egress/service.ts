@@ -58,6 +58,11 @@ export interface EgressServiceOptions {
   outboundNetwork?: string;
   subnetPool?: string;
   onProgress?: (line: string) => void;
+  /**
+   * The policy module: allow rules are checked against its forced denies before they are saved,
+   * and `deniedHosts` (when given) go to the proxy as denies that win over every rule and mode.
+   */
+  policy?: { checkAllowHosts(actor: Actor, sandbox: string, hosts: readonly string[]): void; deniedHosts?(): string[] };
   /** The host's own addresses; default: this process's interfaces (paddockd runs on the host). */
   hostAddresses?: () => string[];
   /** Tests only: name overrides and a CA for upstream TLS, passed to the proxy container. */
@@ -411,6 +416,7 @@ export class EgressService implements SandboxHooks {
       mode: s.mode,
       rules: s.rules.map(({ action, rule }): EgressRule => ({ action, rule })),
       credentials: this.credentials.get(s.name) ?? [],
+      forcedDeny: this.opts.policy?.deniedHosts?.() ?? [],
     };
   }
 
@@ -470,9 +476,10 @@ export class EgressService implements SandboxHooks {
   }
 
   /** Add (or flip) a rule; `@group` adds a whole host group. Applies to the running sandbox at once. */
-  async addRule(name: string, action: RuleAction, token: string): Promise<NetworkView> {
+  async addRule(name: string, action: RuleAction, token: string, actor: Actor = 'api'): Promise<NetworkView> {
     const s = this.mustRead(name);
     const { rules, source } = this.expand(token);
+    if (action === 'allow') this.opts.policy?.checkAllowHosts(actor, name, rules);
     const preset = new Set(agentHosts(s.agent).map((h) => canonicalRule(h)));
     let next = s.rules;
     for (const rule of rules) {
@@ -495,8 +502,9 @@ export class EgressService implements SandboxHooks {
   }
 
   /** Replace every rule (the dashboard's form). */
-  async setRules(name: string, rules: Array<{ action: RuleAction; rule: string; source?: StoredRule['source'] }>): Promise<NetworkView> {
+  async setRules(name: string, rules: Array<{ action: RuleAction; rule: string; source?: StoredRule['source'] }>, actor: Actor = 'api'): Promise<NetworkView> {
     const s = this.mustRead(name);
+    this.opts.policy?.checkAllowHosts(actor, name, rules.filter((r) => r.action === 'allow').map((r) => r.rule));
     const next: StoredRule[] = [];
     for (const r of rules) {
       const raw = parseRule(r.rule, r.action).raw;
@@ -521,6 +529,11 @@ export class EgressService implements SandboxHooks {
    * open: also a per-sandbox bridge with a route out. Idempotent, so the sandbox service may
    * have applied the engine side already.
    */
+  /** Re-send every sandbox's config (e.g. the policy's denied hosts changed). */
+  async pushAll(): Promise<void> {
+    for (const s of this.store.all()) await this.push(s).catch(() => undefined);
+  }
+
   async setMode(name: string, mode: NetworkMode): Promise<NetworkView> {
     const s = this.mustRead(name);
     const { engine } = this.opts;

@@ -28,6 +28,8 @@ export interface ProxySandboxConfig {
   mode: EgressMode;
   rules: EgressRule[];
   credentials: CredentialRule[];
+  /** Policy denies (host, *.host, IP, CIDR) that win over every rule and every mode. */
+  forcedDeny?: string[];
 }
 
 export const DecisionKind = { Connect: 'connect', Http: 'http', Credential: 'credential' } as const;
@@ -97,5 +99,7 @@ export function checkSandboxConfig(v: unknown): ProxySandboxConfig | string {
     if (!HEADER_NAME_RE.test(String(cr.header))) return 'credential header must be a valid header name';
     if (typeof cr.value !== 'string' || /[\r\n]/.test(cr.value)) return 'credential value must be a single-line string';
   }
-  return { name: c.name, subnet: c.subnet, proxyAddress: c.proxyAddress, mode: c.mode, rules: c.rules, credentials: creds };
+  const forcedDeny = c.forcedDeny ?? [];
+  if (!Array.isArray(forcedDeny) || !forcedDeny.every((r) => typeof r === 'string')) return 'forcedDeny must be a list of rules';
+  return { name: c.name, subnet: c.subnet, proxyAddress: c.proxyAddress, mode: c.mode, rules: c.rules, credentials: creds, forcedDeny };
 }

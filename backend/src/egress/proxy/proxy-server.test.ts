@@ -170,6 +170,17 @@ describe('EgressProxy', () => {
     expect(stats.sb1!.denied).toBeGreaterThan(0);
   });
 
+  it('lets policy denies win over an exact allow rule', async () => {
+    const cfg = config();
+    cfg.credentials[0]!.port = upstreamPort;
+    proxy.setSandbox({ ...cfg, forcedDeny: ['*.test'] });
+    const r = await viaProxy(`http://a.test:${upstreamPort}/`);
+    expect(r.status).toBe(403);
+    expect(r.body).toContain('denied by policy rule *.test');
+    expect(r.body).toContain('paddock policy show');
+    proxy.setSandbox(cfg);
+  });
+
   it('forwards nothing for a source that is no sandbox', async () => {
     proxy.removeSandbox('sb1');
     const r = await viaProxy(`http://a.test:${upstreamPort}/`);

@@ -13,7 +13,7 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import {
-  compileRules, decideAddress, decideName, formatIp, inPrefix, parseIp, splitHostPort, suggestedRule,
+  compileRules, decideAddress, decideName, forcedDenial, formatIp, inPrefix, parseIp, splitHostPort, suggestedRule,
   type CompiledRule, type IpAddress, type Verdict,
 } from '../../core/egress-rules.js';
 import {
@@ -59,6 +59,7 @@ export interface EgressProxyOptions {
 interface SandboxEntry {
   config: ProxySandboxConfig;
   rules: CompiledRule[];
+  forced: CompiledRule[];
   subnet: { net: IpAddress; prefix: number };
   proxyAddress: string;
 }
@@ -164,7 +165,8 @@ export class EgressProxy {
     const subnet = parseCidr(config.subnet);
     if (!subnet) throw new Error(`bad subnet ${config.subnet}`);
     // Compiling again here means a bad rule fails the push, never a request.
-    this.sandboxes.set(config.name, { config, rules: compileRules(config.rules), subnet, proxyAddress: config.proxyAddress });
+    const forced = compileRules((config.forcedDeny ?? []).map((rule) => ({ action: 'deny' as const, rule })));
+    this.sandboxes.set(config.name, { config, rules: compileRules(config.rules), forced, subnet, proxyAddress: config.proxyAddress });
   }
 
   removeSandbox(name: string): void {
@@ -199,6 +201,8 @@ export class EgressProxy {
 
   /** Both gates; resolves to the checked addresses to try, or throws Denied. */
   private async check(e: SandboxEntry, host: string, port: number): Promise<{ verdict: Verdict; addresses: IpAddress[] }> {
+    const forcedName = forcedDenial(e.forced, host, port);
+    if (forcedName) throw new Denied(forcedName);
     const verdict = decideName(e.rules, host, port, e.config.mode);
     if (!verdict.allowed) throw new Denied(verdict);
     let addresses: IpAddress[];
@@ -213,7 +217,7 @@ export class EgressProxy {
     for (const a of addresses) {
       let v: Verdict = this.hardDenied(a)
         ? { allowed: false, rule: null, reason: `${formatIp(a)} belongs to Paddock itself (the proxy or a sandbox network)` }
-        : decideAddress(e.rules, a, port);
+        : (forcedDenial(e.forced, host, port, a) ?? decideAddress(e.rules, a, port));
       // Only a rule naming the exact address opens the host; a broad CIDR (say 172.16.0.0/12
       // for a LAN) must not hand over every service listening on the machine.
       const namedExactly = v.rule !== null && !v.rule.includes('/');
@@ -234,7 +238,8 @@ export class EgressProxy {
       `Paddock egress proxy: ${host}:${port} denied for sandbox "${name}".`,
       `Reason: ${v.reason}${v.rule ? ` (rule: ${v.rule})` : ''}.`,
     ];
-    if (e.config.mode === 'none') lines.push(`To give it network access: paddock network mode ${name} allowlist`);
+    if (v.reason.startsWith('denied by policy')) lines.push('Your Paddock policy forbids this host; see `paddock policy show`.');
+    else if (e.config.mode === 'none') lines.push(`To give it network access: paddock network mode ${name} allowlist`);
     else if (v.rule) lines.push(`To change it: paddock network rm ${name} ${v.rule}   (then allow it: paddock network allow ${name} ${suggestedRule(host)})`);
     else lines.push(`To allow it: paddock network allow ${name} ${suggestedRule(host)}`);
     return lines.join('\n') + '\n';
