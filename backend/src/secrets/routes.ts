@@ -34,7 +34,7 @@ function sandboxName(req: FastifyRequest): string {
 }
 
 export function secretsServiceOf(services: Record<string, unknown>): SecretsService {
-  const s = services.secrets as SecretsService | undefined;
+  const s = services.secrets as SecretsService | undefined; // SECRETS_SERVICE (feature.ts)
   if (!s) throw new PaddockError(ErrorCode.Internal, 'The secrets module is not running in this paddockd. Restart paddockd; if it persists, report a bug.');
   return s;
 }
