@@ -13,6 +13,8 @@ import { PADDOCK_VERSION } from '../daemon/version.js';
 import { DEFAULT_DETACH_KEYS, attach } from './attach.js';
 import { DaemonClient, ensureDaemon } from './client.js';
 import { registerPluginCommands } from './plugin.js';
+import { register as registerAudit } from './commands/audit.js';
+import { register as registerPolicy } from './commands/policy.js';
 
 const RUN_SCROLLBACK_LINES = 10_000; // `run` shows everything the agent printed since it started
 const ATTACH_SCROLLBACK_LINES = 200; // `attach` shows recent context; `paddock logs` has the rest
@@ -346,6 +348,8 @@ export function buildProgram(rest: string[]): Command {
     });
 
   registerPluginCommands(program);
+  registerPolicy(program, client);
+  registerAudit(program, client);
   return program;
 }
 

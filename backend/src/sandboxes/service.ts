@@ -88,7 +88,7 @@ export class SandboxService {
     return loadCatalog(this.ctx.paths.configDir);
   }
 
-  private record(actor: Actor, action: string, sandbox: string | null, details: Record<string, unknown> = {}): void {
+  record(actor: Actor, action: string, sandbox: string | null, details: Record<string, unknown> = {}): void {
     for (const h of this.hooks) h.record?.(actor, action, sandbox, details);
   }
 
@@ -169,7 +169,10 @@ export class SandboxService {
 
   // ---- creating -----------------------------------------------------------------------------
 
-  async create(req: CreateSandboxRequest, actor: Actor, progress: Progress = () => {}): Promise<{ sandbox: SandboxInfo; reused: boolean }> {
+  async create(request: CreateSandboxRequest, actor: Actor, progress: Progress = () => {}): Promise<{ sandbox: SandboxInfo; reused: boolean }> {
+    // policy defaults (isolation, network, resources) fill what the user left open
+    const policy = this.ctx.services.policy as { withDefaults?(r: CreateSandboxRequest): CreateSandboxRequest } | undefined;
+    const req = policy?.withDefaults?.(request) ?? request;
     const catalog = this.catalog();
     const agent = findAgent(catalog, req.agent);
     const workspace = this.checkWorkspace(req.workspace);

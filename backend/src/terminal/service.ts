@@ -254,6 +254,8 @@ export class TerminalService {
       rows,
     });
     this.ctx.log.info({ sandbox: name, session: sessionId, actor }, 'terminal attached');
+    this.sandboxes.record(actor, 'terminal.attach', name, { session: sessionId });
+    exec.stream.once('close', () => this.sandboxes.record(actor, 'terminal.detach', name, { session: sessionId }));
     if (status?.state === 'exited') {
       setTimeout(() => sock.sendJson({ type: 'exit', code: status.code }), EXIT_NOTICE_SETTLE_MS).unref();
     }
