@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ALL = ['unit', 'integration', 'e2e'];
+const EXTRA = ['security']; // a subset of integration, runnable on its own
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = wanted.length ? wanted : ALL;
-for (const s of suites) if (!ALL.includes(s)) { console.error(`unknown suite "${s}"; use ${ALL.join(', ')}`); process.exit(2); }
+for (const s of suites) if (!ALL.includes(s) && !EXTRA.includes(s)) { console.error(`unknown suite "${s}"; use ${ALL.join(', ')}`); process.exit(2); }
 
 function step(title, cmd, args, opts = {}) {
   const t0 = Date.now();
@@ -31,7 +32,7 @@ const needsEngine = suites.some((s) => s !== 'unit');
 if (needsEngine) {
   must('engine preflight', 'bash', ['scripts/preflight.sh']);
   // leftovers of an aborted earlier run
-  step('reap leftovers of earlier test runs', 'bash', ['-c', 'for k in "ps -aq" "network ls -q" "volume ls -q"; do ids=$(docker $k --filter label=io.paddock.test); [ -n "$ids" ] && docker ${k%% *} rm -f $ids >/dev/null 2>&1; done; true']);
+  if (!process.env.PADDOCK_TEST_NO_REAP) step('reap leftovers of earlier test runs', 'bash', ['-c', 'for k in "ps -aq" "network ls -q" "volume ls -q"; do ids=$(docker $k --filter label=io.paddock.test); [ -n "$ids" ] && docker ${k%% *} rm -f $ids >/dev/null 2>&1; done; true']);
 }
 if (suites.includes('e2e')) must('browser (Debian chromium)', 'bash', ['scripts/install-browser.sh']);
 
@@ -39,21 +40,22 @@ const out = mkdtempSync(join(tmpdir(), 'paddock-test-results-'));
 let passed = 0, failed = 0, skipped = 0;
 const failedSuites = [];
 
-function vitest(project) {
-  const file = join(out, `${project}.json`);
-  const code = step(`${project} tests`, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile=${file}`]);
+function vitest(project, filter = [], label = project) {
+  const file = join(out, `${label}.json`);
+  const code = step(`${label} tests`, 'npx', ['vitest', 'run', '--project', project, ...filter, '--reporter=default', '--reporter=json', `--outputFile=${file}`]);
   let counted = false;
   if (existsSync(file)) {
     const r = JSON.parse(readFileSync(file, 'utf8'));
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests ?? 0);
     counted = true;
-    if (r.numFailedTests || !r.success) failedSuites.push(project);
+    if (r.numFailedTests || !r.success) failedSuites.push(label);
   }
-  if (code !== 0 && (!counted || !failedSuites.includes(project))) { failed += 1; failedSuites.push(project); }
+  if (code !== 0 && (!counted || !failedSuites.includes(label))) { failed += 1; failedSuites.push(label); }
 }
 
 if (suites.includes('unit')) vitest('unit');
 if (suites.includes('integration')) vitest('integration');
+else if (suites.includes('security')) vitest('integration', ['backend/test/security'], 'security');
 if (suites.includes('e2e')) {
   const file = join(out, 'e2e.json');
   const code = step('end-to-end tests (Playwright, Chromium)', 'npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts', '--reporter=list,json'], {

@@ -14,6 +14,7 @@ import { DEFAULT_DETACH_KEYS, attach } from './attach.js';
 import { DaemonClient, ensureDaemon } from './client.js';
 import { registerPluginCommands } from './plugin.js';
 import { register as registerAudit } from './commands/audit.js';
+import { parseSecretFlags, register as registerSecret } from './commands/secret.js';
 import { register as registerPolicy } from './commands/policy.js';
 
 const RUN_SCROLLBACK_LINES = 10_000; // `run` shows everything the agent printed since it started
@@ -96,6 +97,7 @@ export function buildProgram(rest: string[]): Command {
     .option('-e, --env <NAME=value>', 'environment variable for the agent (repeatable)', collect, [])
     .option('--env-file <file>', 'read NAME=value lines from a file')
     .option('--allow-host <host>', 'extra allowed host in allowlist mode (repeatable)', collect, [])
+    .option('--secret <NAME[:proxy|file|env]>', 'attach a stored secret (repeatable; see paddock secret)', collect, [])
     .option('--no-autonomy', "start the agent in its normal (asking) mode instead of its autonomous mode")
     .option('--detach-keys <keys>', 'key sequence that detaches', DEFAULT_DETACH_KEYS)
     .option('--new', 'always create a new sandbox instead of reusing the existing one')
@@ -116,6 +118,7 @@ export function buildProgram(rest: string[]): Command {
         cols: process.stdout.columns || 80,
         rows: process.stdout.rows || 24,
         autonomy: o.autonomy as boolean,
+        ...((o.secret as string[]).length ? { secrets: parseSecretFlags(o.secret as string[]) } : {}),
         ...(o.new ? { reuse: false } : {}),
       };
       const c = await client();
@@ -350,6 +353,7 @@ export function buildProgram(rest: string[]): Command {
   registerPluginCommands(program);
   registerPolicy(program, client);
   registerAudit(program, client);
+  registerSecret(program, client);
   return program;
 }
 

@@ -3,13 +3,14 @@
  * message, as zod schemas. Imported by paddockd, the CLI and the UI. Pure: no Node, no DOM.
  */
 import { z } from 'zod';
+import { AGENT_NAME_RE, SANDBOX_NAME_RE } from './names.js';
+import { MAX_ATTACHMENTS, SecretAttachment } from './secrets-protocol.js';
 
 /** Bumped on any incompatible change to REST, events or the terminal socket. */
 export const PROTOCOL_VERSION = 1;
 export const API_PREFIX = '/api/v1';
 
-export const AGENT_NAME_RE = /^[a-z][a-z0-9-]{0,39}$/;
-export const SANDBOX_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+export { AGENT_NAME_RE, SANDBOX_NAME_RE } from './names.js';
 
 export const NetworkMode = z.enum(['none', 'allowlist', 'open']);
 export type NetworkMode = z.infer<typeof NetworkMode>;
@@ -50,6 +51,8 @@ export const CreateSandboxRequest = z.object({
   agentArgs: z.array(z.string()).max(256).optional(),
   autonomy: z.boolean().optional(),
   allowHosts: z.array(z.string()).max(512).optional(),
+  /** Secrets to attach, each with its injection mode (see core/secrets-protocol.ts). */
+  secrets: z.array(SecretAttachment).max(MAX_ATTACHMENTS).optional(),
   /** Start the sandbox after creating it (default true). */
   start: z.boolean().optional(),
   /** Initial terminal size of the agent session (the launching viewer's), so nothing reflows on attach. */
@@ -85,6 +88,7 @@ export type SandboxInfo = z.infer<typeof SandboxInfo>;
 
 export const UpdateSandboxRequest = z.object({
   network: NetworkMode.optional(),
+  secrets: z.array(SecretAttachment).max(MAX_ATTACHMENTS).optional(),
   allowHosts: z.array(z.string()).max(512).optional(),
   cpus: z.number().positive().max(1024).optional(),
   memory: z.union([z.string(), z.number().int().positive()]).optional(),

@@ -5,7 +5,7 @@
  * Values only ever travel client → paddockd (PUT); no response schema has a value field.
  */
 import { z } from 'zod';
-import { AGENT_NAME_RE, SANDBOX_NAME_RE } from './protocol.js';
+import { AGENT_NAME_RE, SANDBOX_NAME_RE } from './names.js';
 
 /**
  * Upper-case letters, digits and `_`, not starting with a digit: the same names work as an

@@ -30,6 +30,7 @@ const base: SandboxSpec = {
   extraLabels: {},
   dns: null,
   tmpfs: {},
+  volumes: [],
 };
 
 type Body = ReturnType<typeof buildContainerCreate> & { HostConfig: Record<string, any>; Env: string[]; Labels: Record<string, string> };
@@ -44,6 +45,9 @@ describe('buildContainerCreate', () => {
     }],
     ['adds extra mounts at their own paths, read-only when asked', { mounts: [{ source: '/data/ref', readOnly: true }] }, (b) => {
       expect(b.HostConfig.Mounts[1]).toMatchObject({ Source: '/data/ref', Target: '/data/ref', ReadOnly: true });
+    }],
+    ['mounts extra named volumes after HOME', { volumes: [{ name: 'paddock-creds-claude', target: '/home/agent/.claude' }] }, (b) => {
+      expect(b.HostConfig.Mounts.at(-1)).toMatchObject({ Type: 'volume', Source: 'paddock-creds-claude', Target: '/home/agent/.claude' });
     }],
     ['keeps HOME on a named volume', {}, (b) => {
       expect(b.HostConfig.Mounts.at(-1)).toMatchObject({ Type: 'volume', Source: 'paddock-home-claude-proj', Target: '/home/agent' });

@@ -79,6 +79,8 @@ export interface SandboxSpec {
   extraLabels: Record<string, string>;
   /** DNS servers for the sandbox (egress sets these so lookups cannot leave); null = engine default. */
   dns: string[] | null;
+  /** Extra named volumes, e.g. an agent's shared login (paddock-creds-<agent>). */
+  volumes: { name: string; target: string }[];
   /** Extra tmpfs mounts, e.g. /run/secrets for file-mode secrets. */
   tmpfs: Record<string, string>;
   cols?: number;
@@ -139,6 +141,7 @@ export function buildContainerCreate(spec: SandboxSpec): Record<string, unknown>
     ...spec.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.source, ReadOnly: m.readOnly, BindOptions: { Propagation: 'rprivate' } })),
     // HOME survives stop/start (agent logins, shell history, caches).
     { Type: 'volume', Source: spec.homeVolume, Target: AGENT_HOME, ReadOnly: false },
+    ...spec.volumes.map((v) => ({ Type: 'volume', Source: v.name, Target: v.target, ReadOnly: false })),
   ];
   const env: Record<string, string> = {
     ...spec.env,

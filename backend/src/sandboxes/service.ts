@@ -246,6 +246,7 @@ export class SandboxService {
         extraLabels: this.ctx.extraLabels,
         dns: null,
         tmpfs: {},
+        volumes: [],
         ...(req.cols ? { cols: req.cols } : {}),
         ...(req.rows ? { rows: req.rows } : {}),
       };
