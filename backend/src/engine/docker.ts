@@ -126,6 +126,19 @@ class DockerContainers implements ContainerEngine {
     });
   }
 
+  sizeRw(id: string): Promise<number | null> {
+    return wrap(`read the writable layer size of container ${id}`, async () => {
+      try {
+        // size=true makes the engine walk the writable layer: slower than a plain inspect, so callers poll sparingly
+        const c = (await this.docker.getContainer(id).inspect({ size: true })) as { SizeRw?: number };
+        return typeof c.SizeRw === 'number' ? c.SizeRw : null;
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    });
+  }
+
   list(labelFilter: Record<string, string | true>): Promise<ContainerSummary[]> {
     return wrap('list containers', async () => {
       const all = await this.docker.listContainers({ all: true, filters: { label: labelFilters(labelFilter) } });

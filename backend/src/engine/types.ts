@@ -109,6 +109,8 @@ export interface ContainerEngine {
   execTty(id: string, opts: ExecOptions & { cols: number; rows: number }): Promise<TtyExec>;
   /** Copy a tar archive into a directory of the container. */
   putArchive(id: string, dir: string, tar: Buffer): Promise<void>;
+  /** Bytes in the container's writable layer (SizeRw); null when the container is gone or the driver cannot say. */
+  sizeRw(id: string): Promise<number | null>;
 }
 
 export interface NetworkEngine {
