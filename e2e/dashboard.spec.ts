@@ -27,9 +27,29 @@ async function typeInPane(page: Page, paneId: string, text: string): Promise<voi
 }
 
 async function expectLine(page: Page, paneId: string, re: RegExp, timeout = 30_000): Promise<void> {
-  await expect
-    .poll(async () => (await paneText(page, paneId)).split('\n').some((l) => re.test(l.trimEnd())), { timeout, message: `pane ${paneId} shows a line matching ${re}` })
-    .toBe(true);
+  try {
+    await expect
+      .poll(async () => (await paneText(page, paneId)).split('\n').some((l) => re.test(l.trimEnd())), { timeout })
+      .toBe(true);
+  } catch (e) {
+    const shown = (await paneText(page, paneId)).trimEnd().split('\n').slice(-15).join('\n');
+    const conn = await page.getByTestId(`pane-${paneId}`).getAttribute('data-conn').catch(() => null);
+    throw new Error(`pane ${paneId} (connection: ${conn}) shows no line matching ${re}; it ends with:\n${shown}\n${(e as Error).message}`);
+  }
+}
+
+/** Submits the launch form and waits for it to close; paddockd's error, if any, fails the test with its words. */
+async function submitLaunch(page: Page): Promise<void> {
+  await page.getByTestId('launch-submit').click();
+  const closed = expect(page.getByTestId('launch-form')).toHaveCount(0, { timeout: IMAGE_BUILD_MS });
+  const failed = page
+    .getByTestId('launch-error')
+    .waitFor({ timeout: IMAGE_BUILD_MS })
+    .then(async () => {
+      throw new Error(`paddockd refused the launch: ${await page.getByTestId('launch-error').innerText()}`);
+    });
+  await Promise.race([closed, failed]);
+  failed.catch(() => {}); // the loser of the race is not an error
 }
 
 async function launchShell(page: Page, name: string): Promise<string> {
@@ -53,6 +73,9 @@ test('workspace → two shells side by side → network change → stop and remo
     // Login link → session cookie → dashboard.
     await page.goto(LOGIN_URL());
     await expect(page.getByTestId('feed-state')).toHaveAttribute('data-state', 'live');
+    const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
+    test.info().annotations.push({ type: 'first-contentful-paint-ms', description: String(fcp === null ? 'n/a' : Math.round(fcp)) });
+    console.log(`first contentful paint: ${fcp === null ? 'n/a' : Math.round(fcp)} ms`);
     await expect(page.getByTestId('workspaces-view')).toBeVisible();
     await expect(page.getByTestId('workspaces-empty')).toBeVisible();
     await page.screenshot({ path: shot('dashboard-empty.png') });
@@ -83,14 +106,21 @@ test('workspace → two shells side by side → network change → stop and remo
     await expect(page.getByText('Cannot read memory size "lots"', { exact: false })).toBeVisible();
     await page.getByTestId('launch-name').fill(a);
     await page.getByTestId('launch-memory').fill('1g');
+    await page.locator('.MuiDialogContent-root').evaluate((el) => el.scrollTo(0, 0));
     await page.screenshot({ path: shot('launch-form.png') });
-    await page.getByTestId('launch-submit').click();
-    await expect(page.getByTestId('launch-form')).toHaveCount(0, { timeout: IMAGE_BUILD_MS });
+    await submitLaunch(page);
 
     // The pane attaches; type into the real shell and read the answer back from xterm.
     await expect(page.getByTestId(`pane-${paneA}`)).toHaveAttribute('data-conn', 'open', { timeout: 60_000 });
     await typeInPane(page, paneA, 'echo hello\n');
     await expectLine(page, paneA, /^hello$/);
+
+    // The agent catalog shows the image the launch just built.
+    await page.getByTestId('nav-agents').click();
+    await expect(page.getByTestId('image-state-shell')).toHaveAttribute('data-state', 'ready');
+    await page.screenshot({ path: shot('agents.png') });
+    await page.getByTestId('nav-terminals').click();
+    await expectLine(page, paneA, /^hello$/); // navigating away kept the pane and its screen
 
     // A reload re-attaches the pane and the server replays the scrollback.
     await page.reload();
@@ -99,8 +129,7 @@ test('workspace → two shells side by side → network change → stop and remo
 
     // A second sandbox on the same workspace: both panes side by side.
     await launchShell(page, b);
-    await page.getByTestId('launch-submit').click();
-    await expect(page.getByTestId('launch-form')).toHaveCount(0, { timeout: IMAGE_BUILD_MS });
+    await submitLaunch(page);
     await expect(page.getByTestId(`pane-${paneB}`)).toHaveAttribute('data-conn', 'open', { timeout: 60_000 });
     await expect(page.getByTestId('terminals-view')).toHaveAttribute('data-layout', 'grid');
     const boxA = (await page.getByTestId(`pane-${paneA}`).boundingBox())!;
@@ -114,6 +143,21 @@ test('workspace → two shells side by side → network change → stop and remo
     await typeInPane(page, paneA, 'echo pane-a-still-here\n');
     await expectLine(page, paneA, /^pane-a-still-here$/);
     await page.screenshot({ path: shot('terminals-split.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: shot('terminals-split-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // Tabs: one pane on screen; the hidden one keeps its socket but gives up its WebGL context.
+    const renderer = (id: string) => page.evaluate((p) => window.__paddockTerminals?.[p]?.renderer(), id);
+    console.log(`renderer of a visible pane: ${await renderer(paneB)}`);
+    await page.getByTestId('layout-tabs').click();
+    await page.getByTestId(`tab-${paneA}`).click();
+    await expect(page.getByTestId(`pane-${paneA}`)).toBeVisible();
+    await expect(page.getByTestId(`pane-${paneB}`)).toBeHidden();
+    await expect.poll(() => renderer(paneB)).toBe('dom');
+    await expect(page.getByTestId(`pane-${paneB}`)).toHaveAttribute('data-conn', 'open');
+    await page.getByTestId('layout-grid').click();
+    await expect(page.getByTestId(`pane-${paneB}`)).toBeVisible();
 
     // Network mode in the settings drawer: allowlist → none, applied live.
     await expect(page.getByTestId(`network-${b}`).first()).toHaveAttribute('data-network', 'allowlist');

@@ -24,9 +24,10 @@ export default defineConfig({
   },
   server: {
     fs: { allow: [repoRoot] },
+    // paddockd answers only to Host 127.0.0.1:<port> / localhost:<port>, hence changeOrigin.
     proxy: {
-      '/api': { target: daemon, ws: true, changeOrigin: false },
-      '/login': { target: daemon },
+      '/api': { target: daemon, ws: true, changeOrigin: true },
+      '/login': { target: daemon, changeOrigin: true },
     },
   },
 });

@@ -12,16 +12,19 @@ import ListItemIcon from '@mui/material/ListItemIcon';
 import ListItemText from '@mui/material/ListItemText';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
-import { useEffect } from 'react';
-import { AgentsView } from '../features/agents/AgentsView';
-import { LaunchDialog } from '../features/launch/LaunchDialog';
-import { SettingsDrawer } from '../features/settings/SettingsDrawer';
-import { TerminalsView } from '../features/terminals/TerminalsView';
+import Skeleton from '@mui/material/Skeleton';
+import { lazy, Suspense, useEffect } from 'react';
 import { WorkspacesView } from '../features/workspaces/WorkspacesView';
 import { usePanes } from '../state/panes';
 import { usePaddock } from '../state/store';
 import { useUi, viewFromHash, type View } from '../state/ui';
 import { Toasts } from './Toasts';
+
+// The first screen is Workspaces; everything else (and the MUI parts only it uses) loads on demand.
+const AgentsView = lazy(() => import('../features/agents/AgentsView').then((m) => ({ default: m.AgentsView })));
+const TerminalsView = lazy(() => import('../features/terminals/TerminalsView').then((m) => ({ default: m.TerminalsView })));
+const LaunchDialog = lazy(() => import('../features/launch/LaunchDialog').then((m) => ({ default: m.LaunchDialog })));
+const SettingsDrawer = lazy(() => import('../features/settings/SettingsDrawer').then((m) => ({ default: m.SettingsDrawer })));
 
 export const APP_BAR_HEIGHT = 56;
 const NAV_WIDTH = 200;
@@ -33,7 +36,7 @@ const NAV: { view: View; label: string; icon: React.ReactNode }[] = [
 ];
 
 export function Shell() {
-  const { view, go, openLaunch } = useUi();
+  const { view, go, openLaunch, launch, settingsFor } = useUi();
   const paneCount = usePanes((s) => s.panes.length);
   const feed = usePaddock((s) => s.feed);
   const loadError = usePaddock((s) => s.loadError);
@@ -89,14 +92,24 @@ export function Shell() {
           </Alert>
         )}
         {/* Terminals stay mounted while another page is shown, so their sockets and screens survive navigation. */}
-        <Box sx={{ display: view === 'terminals' ? 'flex' : 'none', flexDirection: 'column', flex: 1, minHeight: 0 }}>
-          <TerminalsView />
-        </Box>
+        {(view === 'terminals' || paneCount > 0) && (
+          <Box sx={{ display: view === 'terminals' ? 'flex' : 'none', flexDirection: 'column', flex: 1, minHeight: 0 }}>
+            <Suspense fallback={<Skeleton variant="rounded" sx={{ flex: 1 }} />}>
+              <TerminalsView />
+            </Suspense>
+          </Box>
+        )}
         {view === 'workspaces' && <WorkspacesView />}
-        {view === 'agents' && <AgentsView />}
+        {view === 'agents' && (
+          <Suspense fallback={<Skeleton variant="rounded" height={180} />}>
+            <AgentsView />
+          </Suspense>
+        )}
       </Box>
-      <LaunchDialog />
-      <SettingsDrawer />
+      <Suspense fallback={null}>
+        {launch !== null && <LaunchDialog />}
+        {settingsFor !== null && <SettingsDrawer />}
+      </Suspense>
       <Toasts />
     </Box>
   );

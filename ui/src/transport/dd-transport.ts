@@ -81,21 +81,21 @@ export class DockerDesktopTransport implements Transport {
         prev = null;
       } finally {
         inFlight = false;
-        if (!stopped) timer = setTimeout(() => void refresh(), document.visibilityState === 'visible' ? DD_REFRESH_MS : DD_REFRESH_MS * 10);
+        if (!stopped) timer = setTimeout(() => void refresh(), pageVisible() ? DD_REFRESH_MS : DD_REFRESH_MS * 10);
       }
     };
     const onVisible = () => {
-      if (document.visibilityState === 'visible') void refresh();
+      if (pageVisible()) void refresh();
     };
     this.kick = () => void refresh();
-    document.addEventListener('visibilitychange', onVisible);
+    globalThis.document?.addEventListener('visibilitychange', onVisible);
     onState('connecting');
     void refresh();
     return () => {
       stopped = true;
       this.kick = null;
       clearTimeout(timer);
-      document.removeEventListener('visibilitychange', onVisible);
+      globalThis.document?.removeEventListener('visibilitychange', onVisible);
     };
   }
 
@@ -117,6 +117,10 @@ export class DockerDesktopTransport implements Transport {
     const r = await this.dd.desktopUI.dialog.showOpenDialog({ properties: ['openDirectory'] });
     return r.canceled ? null : (r.filePaths[0] ?? null);
   };
+}
+
+function pageVisible(): boolean {
+  return globalThis.document?.visibilityState !== 'hidden';
 }
 
 /** vm.service rejects with `{ name, message, statusCode }`; the message usually carries paddockd's JSON body. */

@@ -20,7 +20,7 @@ import TextField from '@mui/material/TextField';
 import ToggleButton from '@mui/material/ToggleButton';
 import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import Typography from '@mui/material/Typography';
-import { useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { HostsField } from '../../components/HostsField';
 import { HOST_GROUPS, type Isolation, type NetworkMode } from '../../core';
 import { launchSandbox } from '../../state/actions';
@@ -67,6 +67,11 @@ function LaunchForm({ prefill, onDone }: { prefill: LaunchPrefill; onDone: () =>
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
   const [serverError, setServerError] = useState<string | null>(null);
+  const errorRef = useRef<HTMLDivElement>(null);
+  // The form scrolls; an answer from paddockd at its bottom must not go unseen.
+  useEffect(() => {
+    if (serverError) errorRef.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  }, [serverError]);
   const ctx = { agents, runtimes, sandboxes };
   const errors: LaunchErrors = submitted ? validateLaunch(v, ctx).errors : {};
   const set = <K extends keyof LaunchValues>(k: K, val: LaunchValues[K]) => {
@@ -80,8 +85,13 @@ function LaunchForm({ prefill, onDone }: { prefill: LaunchPrefill; onDone: () =>
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setSubmitted(true);
-    const { request } = validateLaunch(v, ctx);
-    if (!request) return;
+    const { request, errors: found } = validateLaunch(v, ctx);
+    if (!request) {
+      // Bring the first field with a problem into view (the form is taller than small windows).
+      const first = Object.keys(found)[0];
+      if (first) document.querySelector(`[data-field="${first}"]`)?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+      return;
+    }
     setBusy(true);
     setServerError(null);
     try {
@@ -104,6 +114,7 @@ function LaunchForm({ prefill, onDone }: { prefill: LaunchPrefill; onDone: () =>
           <TextField
             select
             label="Workspace"
+            data-field="workspace"
             value={v.workspace}
             onChange={(e) => set('workspace', e.target.value)}
             error={Boolean(errors.workspace)}
@@ -116,37 +127,43 @@ function LaunchForm({ prefill, onDone }: { prefill: LaunchPrefill; onDone: () =>
               </MenuItem>
             ))}
           </TextField>
-          <TextField
-            select
-            label="Agent"
-            value={v.agent}
-            onChange={(e) => {
-              const next = agents.find((a) => a.name === e.target.value);
-              setV((old) => ({ ...old, agent: e.target.value, allowHosts: hostsForAgentChange(old.allowHosts, agent, next) }));
-              setServerError(null);
-            }}
-            error={Boolean(errors.agent)}
-            helperText={errors.agent ?? (agent && agent.imageState !== 'ready' ? 'Its image is built first; that can take a few minutes.' : ' ')}
-            SelectProps={{ SelectDisplayProps: { 'data-testid': 'launch-agent' } as object }}
-          >
-            {agents.map((a) => (
-              <MenuItem key={a.name} value={a.name} data-testid={`launch-agent-${a.name}`}>
-                {a.title}
-                <Typography component="span" variant="body2" color="text.secondary" sx={{ ml: 1 }}>
-                  {a.imageState === 'ready' ? '' : a.imageState === 'building' ? '(building)' : '(image not built)'}
-                </Typography>
-              </MenuItem>
-            ))}
-          </TextField>
-          <TextField
-            label="Name"
-            value={v.name}
-            onChange={(e) => set('name', e.target.value)}
-            placeholder={v.agent && dir ? `${v.agent}-${dir}` : 'chosen for you'}
-            error={Boolean(errors.name)}
-            helperText={errors.name ?? 'Optional. Leave empty for <agent>-<folder>.'}
-            slotProps={{ htmlInput: { 'data-testid': 'launch-name', spellCheck: false } }}
-          />
+          <Stack direction="row" spacing={1.5} alignItems="flex-start">
+            <TextField
+              select
+              label="Agent"
+            data-field="agent"
+              sx={{ flex: 1 }}
+              value={v.agent}
+              onChange={(e) => {
+                const next = agents.find((a) => a.name === e.target.value);
+                setV((old) => ({ ...old, agent: e.target.value, allowHosts: hostsForAgentChange(old.allowHosts, agent, next) }));
+                setServerError(null);
+              }}
+              error={Boolean(errors.agent)}
+              helperText={errors.agent ?? (agent && agent.imageState !== 'ready' ? 'Its image is built first; that can take a few minutes.' : ' ')}
+              SelectProps={{ SelectDisplayProps: { 'data-testid': 'launch-agent' } as object }}
+            >
+              {agents.map((a) => (
+                <MenuItem key={a.name} value={a.name} data-testid={`launch-agent-${a.name}`}>
+                  {a.title}
+                  <Typography component="span" variant="body2" color="text.secondary" sx={{ ml: 1 }}>
+                    {a.imageState === 'ready' ? '' : a.imageState === 'building' ? '(building)' : '(image not built)'}
+                  </Typography>
+                </MenuItem>
+              ))}
+            </TextField>
+            <TextField
+              label="Name"
+            data-field="name"
+              sx={{ flex: 1 }}
+              value={v.name}
+              onChange={(e) => set('name', e.target.value)}
+              placeholder={v.agent && dir ? `${v.agent}-${dir}` : 'chosen for you'}
+              error={Boolean(errors.name)}
+              helperText={errors.name ?? 'Optional. Leave empty for <agent>-<folder>.'}
+              slotProps={{ htmlInput: { 'data-testid': 'launch-name', spellCheck: false } }}
+            />
+          </Stack>
           {existing && !v.name.trim() && (
             <Box>
               <Alert severity="info">
@@ -158,7 +175,7 @@ function LaunchForm({ prefill, onDone }: { prefill: LaunchPrefill; onDone: () =>
               />
             </Box>
           )}
-          <FormControl error={Boolean(errors.isolation)}>
+          <FormControl error={Boolean(errors.isolation)} data-field="isolation">
             <FormLabel id="isolation-label">Isolation</FormLabel>
             <RadioGroup aria-labelledby="isolation-label" value={v.isolation} onChange={(e) => set('isolation', e.target.value as Isolation)}>
               {(runtimes.length ? runtimes : [{ isolation: 'container' as const, available: true, reason: null, runtime: null }]).map((r) => (
@@ -183,9 +200,9 @@ function LaunchForm({ prefill, onDone }: { prefill: LaunchPrefill; onDone: () =>
             testPrefix="launch"
           />
           <Stack direction="row" spacing={1.5}>
-            <TextField label="CPUs" value={v.cpus} onChange={(e) => set('cpus', e.target.value)} placeholder="default" error={Boolean(errors.cpus)} helperText={errors.cpus ?? 'e.g. 2 or 0.5'} sx={{ flex: 1 }} slotProps={{ htmlInput: { inputMode: 'decimal', 'data-testid': 'launch-cpus' } }} />
-            <TextField label="Memory" value={v.memory} onChange={(e) => set('memory', e.target.value)} placeholder="default" error={Boolean(errors.memory)} helperText={errors.memory ?? 'e.g. 4g or 512m'} sx={{ flex: 1 }} slotProps={{ htmlInput: { 'data-testid': 'launch-memory' } }} />
-            <TextField label="Processes" value={v.pids} onChange={(e) => set('pids', e.target.value)} placeholder="default" error={Boolean(errors.pids)} helperText={errors.pids ?? 'max pids, e.g. 512'} sx={{ flex: 1 }} slotProps={{ htmlInput: { inputMode: 'numeric', 'data-testid': 'launch-pids' } }} />
+            <TextField data-field="cpus" label="CPUs" value={v.cpus} onChange={(e) => set('cpus', e.target.value)} placeholder="default" error={Boolean(errors.cpus)} helperText={errors.cpus ?? 'e.g. 2 or 0.5'} sx={{ flex: 1 }} slotProps={{ htmlInput: { inputMode: 'decimal', 'data-testid': 'launch-cpus' } }} />
+            <TextField data-field="memory" label="Memory" value={v.memory} onChange={(e) => set('memory', e.target.value)} placeholder="default" error={Boolean(errors.memory)} helperText={errors.memory ?? 'e.g. 4g or 512m'} sx={{ flex: 1 }} slotProps={{ htmlInput: { 'data-testid': 'launch-memory' } }} />
+            <TextField data-field="pids" label="Processes" value={v.pids} onChange={(e) => set('pids', e.target.value)} placeholder="default" error={Boolean(errors.pids)} helperText={errors.pids ?? 'max pids, e.g. 512'} sx={{ flex: 1 }} slotProps={{ htmlInput: { inputMode: 'numeric', 'data-testid': 'launch-pids' } }} />
           </Stack>
           <FormControlLabel
             control={<Switch checked={v.autonomy} onChange={(e) => set('autonomy', e.target.checked)} data-testid="launch-autonomy" />}
@@ -200,7 +217,7 @@ function LaunchForm({ prefill, onDone }: { prefill: LaunchPrefill; onDone: () =>
           />
           {errors.form && <Alert severity="error">{errors.form}</Alert>}
           {serverError && (
-            <Alert severity="error" data-testid="launch-error">
+            <Alert severity="error" data-testid="launch-error" ref={errorRef}>
               {serverError}
             </Alert>
           )}
@@ -261,7 +278,11 @@ export function NetworkFields({
         </ToggleButtonGroup>
         <FormHelperText>{NETWORK_HELP[network]}</FormHelperText>
       </FormControl>
-      {network === 'allowlist' && <HostsField value={hosts} onChange={onHosts} error={hostsError} suggestions={HOST_SUGGESTIONS} testId={`${testPrefix}-hosts`} />}
+      {network === 'allowlist' && (
+        <Box data-field="allowHosts">
+          <HostsField value={hosts} onChange={onHosts} error={hostsError} suggestions={HOST_SUGGESTIONS} testId={`${testPrefix}-hosts`} />
+        </Box>
+      )}
     </Stack>
   );
 }

@@ -97,7 +97,6 @@ function SettingsForm({ sandbox, onClose }: { sandbox: SandboxInfo; onClose: () 
           <dt>Autonomy</dt>
           <dd>{sandbox.autonomy ? 'on' : 'off'}</dd>
         </Box>
-        <Typography variant="h3">Network</Typography>
         <NetworkFields network={v.network} hosts={v.allowHosts} onNetwork={(n) => set('network', n)} onHosts={(h) => set('allowHosts', h)} hostsError={errors.allowHosts} testPrefix="settings" />
         <Typography variant="h3">Resources</Typography>
         <Stack direction="row" spacing={1.5}>

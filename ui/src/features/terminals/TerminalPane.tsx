@@ -70,9 +70,9 @@ export function TerminalPane({ pane, cell, visible, focused }: { pane: Pane; cel
         borderColor: focused ? 'primary.main' : 'divider',
       }}
     >
-      <Box sx={{ height: PANE_HEADER_HEIGHT, flexShrink: 0, display: 'flex', alignItems: 'center', gap: 1, px: 1, borderBottom: 1, borderColor: 'divider', minWidth: 0 }}>
+      <Box sx={{ height: PANE_HEADER_HEIGHT, flexShrink: 0, display: 'flex', alignItems: 'center', gap: 0.75, px: 1, borderBottom: 1, borderColor: 'divider', minWidth: 0 }}>
         <TerminalIcon fontSize="small" color={focused ? 'primary' : 'action'} />
-        <Box sx={{ minWidth: 0, flexShrink: 1, overflow: 'hidden', whiteSpace: 'nowrap', textOverflow: 'ellipsis' }} title={`${pane.sandbox} — ${sandbox?.workspace ?? ''}`}>
+        <Box sx={{ minWidth: 0, flex: 1, overflow: 'hidden', whiteSpace: 'nowrap', textOverflow: 'ellipsis' }} title={`${pane.sandbox} — ${sandbox?.workspace ?? ''}`}>
           <Typography component="span" sx={{ fontWeight: 600 }}>
             {isAgent ? (agentTitle ?? sandbox?.agent ?? pane.title) : pane.title}
           </Typography>
@@ -81,14 +81,8 @@ export function TerminalPane({ pane, cell, visible, focused }: { pane: Pane; cel
             {workspace && ` · ${workspace}`}
           </Typography>
         </Box>
-        <Box sx={{ flex: 1 }} />
         {sandbox && <StateChip sandbox={sandbox} />}
         {sandbox && <NetworkBadge sandbox={sandbox} />}
-        <Tooltip title="Find (Ctrl+Shift+F)">
-          <IconButton size="small" aria-label="Find in terminal" onClick={() => setSearchOpen((o) => !o)}>
-            <SearchIcon fontSize="small" />
-          </IconButton>
-        </Tooltip>
         {running ? (
           <Tooltip title="Stop sandbox">
             <IconButton size="small" aria-label={`Stop ${pane.sandbox}`} onClick={() => void stopSandbox(pane.sandbox)} data-testid={`pane-stop-${pane.sandbox}`}>
@@ -142,6 +136,17 @@ export function TerminalPane({ pane, cell, visible, focused }: { pane: Pane; cel
               <ReplayIcon fontSize="small" />
             </ListItemIcon>
             Restart agent
+          </MenuItem>
+          <MenuItem
+            onClick={() => {
+              setMenu(null);
+              setSearchOpen(true);
+            }}
+          >
+            <ListItemIcon>
+              <SearchIcon fontSize="small" />
+            </ListItemIcon>
+            Find… (Ctrl+Shift+F)
           </MenuItem>
           <MenuItem
             onClick={() => {

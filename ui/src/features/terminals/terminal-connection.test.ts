@@ -181,7 +181,7 @@ describe('TerminalConnection', () => {
   });
 
   it('gives up on close codes retrying cannot fix', async () => {
-    for (const code of [4401, 4404, 4409, 4410, 4400]) {
+    for (const code of [4401, 4404, 4409, 4400, 4413]) {
       const t = setup();
       t.conn.connect();
       await flush();
@@ -191,6 +191,21 @@ describe('TerminalConnection', () => {
       await vi.advanceTimersByTimeAsync(60_000);
       expect(t.sockets).toHaveLength(1);
     }
+  });
+
+  it('retries after "session ended": the tmux client may just have been detached', async () => {
+    const t = setup();
+    t.conn.connect();
+    await flush();
+    t.last().accept();
+    t.last().text(hello);
+    t.last().drop(4410, 'session ended');
+    expect(t.conn.current.kind).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(RECONNECT_BASE_MS);
+    expect(t.sockets).toHaveLength(2);
+    t.last().accept();
+    t.last().drop(4404, 'no such session');
+    expect(t.conn.current).toMatchObject({ kind: 'failed', code: 4404 });
   });
 
   it('reconnects when the server never says hello', async () => {

@@ -217,7 +217,12 @@ export class TerminalConnection {
   }
 }
 
-/** Close codes after which retrying cannot help, with what to tell the user; null means "retry". */
+/**
+ * Close codes after which retrying cannot help, with what to tell the user; null means "retry".
+ * 4410 (session ended) is retried: paddockd also sends it when our tmux client was detached
+ * (e.g. another paddockd start detached stale clients) or the sandbox stopped; if the session
+ * is really gone the retry gets 4404 and stops there.
+ */
 export function fatalClose(code: number): string | null {
   switch (code) {
     case TerminalCloseCode.Unauthorized:
@@ -226,8 +231,6 @@ export function fatalClose(code: number): string | null {
       return 'This sandbox or session no longer exists.';
     case TerminalCloseCode.VersionMismatch:
       return 'The dashboard and paddockd speak different protocol versions. Reload the page.';
-    case TerminalCloseCode.SessionEnded:
-      return 'This session has ended.';
     case TerminalCloseCode.ProtocolError:
     case TerminalCloseCode.TooLarge:
       return 'paddockd refused a message from this pane. Reload the page.';

@@ -7,7 +7,7 @@ import { ClipboardAddon } from '@xterm/addon-clipboard';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
-import { WebglAddon } from '@xterm/addon-webgl';
+import type { WebglAddon } from '@xterm/addon-webgl';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal, type ITheme } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
@@ -44,6 +44,7 @@ export interface XtermSessionOptions {
 export interface TerminalProbe {
   text(): string;
   size(): { cols: number; rows: number };
+  renderer(): 'webgl' | 'dom';
 }
 declare global {
   interface Window {
@@ -56,6 +57,9 @@ export class XtermSession {
   private readonly fitAddon = new FitAddon();
   private readonly searchAddon = new SearchAddon();
   private webgl: WebglAddon | null = null;
+  private webglWanted = false;
+  private webglLoading = false;
+  private disposed = false;
   private conn: TerminalConnection | null = null;
   private readonly disposers: (() => void)[] = [];
   private fitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -112,6 +116,7 @@ export class XtermSession {
         return lines.join('\n');
       },
       size: () => ({ cols: this.term.cols, rows: this.term.rows }),
+      renderer: () => (this.webgl ? 'webgl' : 'dom'),
     };
     this.disposers.push(() => {
       if (window.__paddockTerminals?.[opts.id]) delete window.__paddockTerminals[opts.id];
@@ -148,17 +153,31 @@ export class XtermSession {
     this.conn = null;
   }
 
-  /** WebGL only while on screen: browsers cap live WebGL contexts (~16), and hidden panes need none. */
+  /**
+   * WebGL only while on screen: browsers cap live WebGL contexts (~16) and hidden panes need
+   * none. The addon is its own lazy chunk, fetched the first time a pane is shown.
+   */
   setVisible(visible: boolean): void {
-    if (visible && !this.webgl && this.el) {
-      try {
-        const webgl = new WebglAddon();
-        webgl.onContextLoss(() => this.dropWebgl());
-        this.term.loadAddon(webgl);
-        this.webgl = webgl;
-      } catch {
-        this.webgl = null; // no WebGL here: xterm's DOM renderer carries on
-      }
+    this.webglWanted = visible;
+    if (visible && !this.webgl && this.el && !this.webglLoading) {
+      this.webglLoading = true;
+      import('@xterm/addon-webgl').then(
+        ({ WebglAddon }) => {
+          this.webglLoading = false;
+          if (!this.webglWanted || this.disposed || this.webgl) return;
+          try {
+            const webgl = new WebglAddon();
+            webgl.onContextLoss(() => this.dropWebgl());
+            this.term.loadAddon(webgl);
+            this.webgl = webgl;
+          } catch {
+            this.webgl = null; // no WebGL here: xterm's DOM renderer carries on
+          }
+        },
+        () => {
+          this.webglLoading = false;
+        },
+      );
     } else if (!visible) this.dropWebgl();
     if (visible) this.scheduleFit();
   }
@@ -208,6 +227,7 @@ export class XtermSession {
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.fitTimer);
     this.disconnect();
     for (const d of this.disposers.splice(0).reverse()) d();
