@@ -139,7 +139,7 @@ beforeAll(async () => {
   outboundGateway = outbound!.subnets[0]!.replace(/\.0\/\d+$/, '.1');
 
   A = await makeSandbox('a', ['a.test', 'secure.test', 'inject.test', 'meta.test', 'lan.test', 'host.test', 'other.test', 'loop.test', upstreamIp]);
-  B = await makeSandbox('b', ['*.a.test', upstreamIp]);
+  B = await makeSandbox('b', ['*.a.test', upstreamIp, '@npm']);
   await svc.setResolveOverride({
     'a.test': [upstreamIp], 'sub.a.test': [upstreamIp], 'evil-a.test': [upstreamIp], 'b.test': [upstreamIp],
     'secure.test': [upstreamIp], 'inject.test': [upstreamIp],
@@ -221,6 +221,20 @@ describe('egress proxy (real engine)', () => {
     await svc.removeRule(A, subnet);
   });
 
+  it("cannot reach the proxy's control port, directly or through the proxy", async () => {
+    const proxy = await engine.containers.inspect(proxyName);
+    const controlIp = proxy!.networks[`paddock-egress-out-${RUN}`]!.ipAddress;
+    const direct = await curl(A, `http://${controlIp}:3130/v1/health`, "--noproxy '*' --connect-timeout 3");
+    expect(direct.code).not.toBe(0); // no route off the sandbox's /28
+    const onOwnNet = await curl(A, `http://${plans.get(A)!.proxy}:3130/v1/health`, "--noproxy '*' --connect-timeout 3");
+    expect(onOwnNet.code).not.toBe(0); // not listening on sandbox networks
+    await svc.addRule(A, 'allow', controlIp); // even a rule naming it exactly does not open it
+    const via = await curl(A, `http://${controlIp}:3130/v1/health`);
+    expect(via.status).toBe(403);
+    expect(via.body).toMatch(/belongs to Paddock itself/);
+    await svc.removeRule(A, controlIp);
+  });
+
   it('has no DNS out of the sandbox', async () => {
     const conf = await sh(A, 'cat /etc/resolv.conf');
     expect(conf.out).toMatch(/nameserver 127\.0\.0\.11/);
@@ -244,7 +258,8 @@ describe('egress proxy (real engine)', () => {
     expect((await curl(B, 'http://b.test/')).status).toBe(403);
     await svc.removeRule(B, 'b.test');
     const view = await svc.view(B);
-    expect(view.rules.map((x) => x.rule)).toEqual(['*.a.test', upstreamIp]);
+    expect(view.rules.map((x) => x.rule)).toEqual(['*.a.test', upstreamIp, 'registry.npmjs.org']);
+    expect(view.rules.at(-1)!.source).toBe('group:npm');
     expect(view.counters.denied).toBeGreaterThan(0);
     expect(view.counters.allowed).toBeGreaterThan(0);
   });
@@ -277,8 +292,13 @@ describe('egress proxy (real engine)', () => {
     expect(links.out.trim().split('\n').map((l) => l.replace(/@.*/, ''))).toEqual(['lo']);
     await svc.setMode(B, 'allowlist');
     expect((await curl(B, 'http://sub.a.test/')).status).toBe(200);
+    // The proxy's DNS answers only open-mode sandboxes; the upstream's container name is a
+    // local name the proxy can resolve, so no lookup leaves the machine.
+    const lookup = `getent hosts ${RUN}-upstream >/dev/null; echo rc=$?`;
+    expect((await sh(B, lookup)).out.trim()).toBe('rc=2');
     await svc.setMode(B, 'open');
     expect(Object.keys((await engine.containers.inspect(B))!.networks)).toContain(`paddock-open-${B}`);
+    expect((await sh(B, lookup)).out.trim()).toBe('rc=0');
     await svc.setMode(B, 'allowlist');
     expect(Object.keys((await engine.containers.inspect(B))!.networks)).not.toContain(`paddock-open-${B}`);
     expect(await engine.networks.inspect(`paddock-open-${B}`)).toBeNull();
@@ -307,11 +327,20 @@ describe('egress proxy (real engine)', () => {
     for (let i = 0; i < NETWORK_COUNT; i += BATCH) {
       const batch: Array<Promise<unknown>> = [];
       for (let j = i; j < Math.min(i + BATCH, NETWORK_COUNT); j++) {
-        const plan = allocateSubnet(used)!;
-        used.push(plan.subnet);
         const name = `paddock-net-${RUN}-n${j}`;
         names.push(name);
-        batch.push(engine.networks.create({ name, internal: true, labels: { ...TEST_LABELS, 'io.paddock.managed': 'true', 'io.paddock.kind': 'network' }, subnet: plan.subnet, gateway: plan.gateway }));
+        // Other test runs may allocate from the same pool at the same time: on an overlap, take the next free block.
+        const create = async (attempt: number): Promise<void> => {
+          const plan = allocateSubnet(used)!;
+          used.push(plan.subnet);
+          try {
+            await engine.networks.create({ name, internal: true, labels: { ...TEST_LABELS, 'io.paddock.managed': 'true', 'io.paddock.kind': 'network' }, subnet: plan.subnet, gateway: plan.gateway });
+          } catch (err) {
+            if (attempt < 5 && /overlap/i.test(String(err))) return create(attempt + 1);
+            throw err;
+          }
+        };
+        batch.push(create(0));
       }
       await Promise.all(batch);
     }

@@ -37,6 +37,7 @@ export const PROXY_PIDS = 128; // one node process; bounds a runaway
 export const PROXY_READY_TIMEOUT_MS = 30_000; // node starts in well under a second; the image build is separate
 export const LOG_RECENT_DEFAULT = 200; // `paddock network log` without --follow shows this many lines
 export const NO_PROXY = 'localhost,127.0.0.1,::1';
+const OPEN_ALLOCATION_RETRIES = 5; // concurrent allocations from the pool rarely collide more than once
 
 export interface Logger {
   info(obj: unknown, msg?: string): void;
@@ -352,8 +353,10 @@ export class EgressService implements SandboxHooks {
     const preset = new Set(agentHosts(spec.agent).map((h) => canonicalRule(h)));
     const rules: StoredRule[] = [];
     for (const h of spec.allowHosts) {
-      const raw = parseRule(h).raw; // a bad host refuses the create with a clear message
-      if (!rules.some((r) => r.rule === raw)) rules.push({ action: 'allow', rule: raw, source: preset.has(raw) ? 'agent' : 'user' });
+      const { rules: expanded, source } = this.expand(h); // `@npm` is a group; a bad host refuses the create with a clear message
+      for (const raw of expanded) {
+        if (!rules.some((r) => r.rule === raw)) rules.push({ action: 'allow', rule: raw, source: source ?? (preset.has(raw) ? 'agent' : 'user') });
+      }
     }
     this.store.write({ v: 1, name: spec.name, agent: spec.agent, subnet: ctx.plan.subnet, mode: spec.network, rules });
   }
@@ -567,9 +570,18 @@ export class EgressService implements SandboxHooks {
       // From Paddock's pool, serialized: the engine's default pools run out after a few dozen networks.
       const run = this.openAllocation.then(async () => {
         const used = (await engine.networks.list({})).flatMap((n) => n.subnets);
-        const plan = allocateSubnet(used, this.pool);
-        if (!plan) throw new PaddockError(ErrorCode.Conflict, "Paddock's network pool is full. Remove sandboxes you no longer need with `paddock rm`.");
-        await engine.networks.create({ name: net, internal: false, labels: this.labels('network', name), subnet: plan.subnet, gateway: plan.gateway });
+        for (let attempt = 0; ; attempt++) {
+          const plan = allocateSubnet(used, this.pool);
+          if (!plan) throw new PaddockError(ErrorCode.Conflict, "Paddock's network pool is full. Remove sandboxes you no longer need with `paddock rm`.");
+          try {
+            await engine.networks.create({ name: net, internal: false, labels: this.labels('network', name), subnet: plan.subnet, gateway: plan.gateway });
+            return;
+          } catch (err) {
+            // The sandbox service allocates from the same pool concurrently: take the next free block.
+            if (attempt >= OPEN_ALLOCATION_RETRIES || !/overlap/i.test(String(err))) throw err;
+            used.push(plan.subnet);
+          }
+        }
       });
       this.openAllocation = run.catch(() => undefined);
       await run;
