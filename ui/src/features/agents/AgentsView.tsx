@@ -90,7 +90,8 @@ function AgentCard({ agent }: { agent: AgentInfo }) {
         <Button size="small" startIcon={<BuildIcon />} disabled={building} onClick={() => void buildAgent(agent.name)} data-testid={`build-${agent.name}`}>
           {agent.imageState === 'ready' ? 'Rebuild' : 'Build image'}
         </Button>
-        <Button size="small" variant="contained" startIcon={<RocketLaunchIcon />} onClick={() => openLaunch({ agent: agent.name })} sx={{ ml: 'auto' }}>
+        <Box sx={{ flex: 1 }} />
+        <Button size="small" variant="contained" startIcon={<RocketLaunchIcon />} onClick={() => openLaunch({ agent: agent.name })} data-testid={`launch-agent-card-${agent.name}`}>
           Launch
         </Button>
       </CardActions>
