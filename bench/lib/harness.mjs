@@ -3,7 +3,7 @@
  * Everything either side creates carries io.paddock.test=<run>, and `reap` removes it all.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, chownSync } from 'node:fs';
+import { mkdtempSync, rmSync, chownSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,3 +156,50 @@ export function reapByLabel(label) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A JSON request to paddockd over its Unix socket (no token needed there). */
+export async function api(daemon, method, path, body) {
+  const http = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: daemon.socketPath, method, path: `/api/v1${path}`, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
+      let data = '';
+      res.on('data', (c) => (data += c));
+      res.on('end', () => {
+        if ((res.statusCode ?? 500) >= 400) reject(new Error(`${method} ${path}: ${res.statusCode} ${data.slice(0, 400)}`));
+        else resolve(data ? JSON.parse(data) : null);
+      });
+    });
+    req.on('error', reject);
+    req.end(body ? JSON.stringify(body) : undefined);
+  });
+}
+
+/** Resident set size of a process in bytes (VmRSS), 0 when it is gone. */
+export function rssOf(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Proportional set size of a process in bytes (smaps_rollup), falling back to RSS. */
+export function pssOf(pid) {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    /* gone or not readable */
+  }
+  return rssOf(pid);
+}
+
+/** Direct children of a process. */
+export function childrenOf(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+}
