@@ -130,7 +130,8 @@ class DockerContainers implements ContainerEngine {
     return wrap(`read the writable layer size of container ${id}`, async () => {
       try {
         // size=true makes the engine walk the writable layer: slower than a plain inspect, so callers poll sparingly
-        const c = (await this.docker.getContainer(id).inspect({ size: true })) as { SizeRw?: number };
+        const opts = { size: true } as Docker.ContainerInspectOptions; // dockerode passes options as the query; its types lack `size`
+        const c = (await this.docker.getContainer(id).inspect(opts)) as { SizeRw?: number };
         return typeof c.SizeRw === 'number' ? c.SizeRw : null;
       } catch (err) {
         if (isNotFound(err)) return null;
