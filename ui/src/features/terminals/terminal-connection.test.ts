@@ -2,6 +2,7 @@ import { FLOW_ACK_BYTES, PROTOCOL_VERSION, TERMINAL_MAX_INPUT_FRAME_BYTES } from
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RECONNECT_BASE_MS } from '../../transport/backoff';
 import { AckBatcher } from './ack-batcher';
+import { ATTACH_QUIET_MS } from './terminal-reports';
 import { HELLO_TIMEOUT_MS, TerminalConnection, type ConnectionState, type SocketLike } from './terminal-connection';
 
 class FakeSocket implements SocketLike {
@@ -96,6 +97,21 @@ describe('TerminalConnection', () => {
     expect(t.hellos).toHaveLength(1);
     t.conn.sendInput('ls\r');
     expect(ws.sent[1]).toEqual(new TextEncoder().encode('ls\r'));
+  });
+
+  it("drops xterm's automatic answers while attaching, but not later and never keystrokes", async () => {
+    const t = setup();
+    t.conn.connect();
+    await flush();
+    const ws = t.last();
+    ws.accept();
+    ws.text(hello);
+    t.conn.sendInput('\x1b[?1;2c'); // answer to a DA query in the replay / from tmux
+    t.conn.sendInput('l');
+    expect(ws.sent.slice(1)).toEqual([new TextEncoder().encode('l')]);
+    await vi.advanceTimersByTimeAsync(ATTACH_QUIET_MS);
+    t.conn.sendInput('\x1b[?1;2c'); // vim asking later must get its answer
+    expect(ws.sent).toHaveLength(3);
   });
 
   it('acks written bytes in batches of FLOW_ACK_BYTES, only once xterm has written them', async () => {

@@ -7,6 +7,7 @@
 import { PROTOCOL_VERSION, ServerControl, TerminalCloseCode, TERMINAL_MAX_INPUT_FRAME_BYTES, type ClientControl } from '../../core';
 import { backoffDelay } from '../../transport/backoff';
 import { AckBatcher } from './ack-batcher';
+import { ATTACH_QUIET_MS, isTerminalReport } from './terminal-reports';
 
 /** The subset of WebSocket this class uses (the browser's WebSocket satisfies it). */
 export interface SocketLike {
@@ -67,6 +68,7 @@ export class TerminalConnection {
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly acks: AckBatcher;
   private state: ConnectionState = { kind: 'connecting', attempt: 0 };
+  private quietUntil = 0;
 
   constructor(private readonly opts: TerminalConnectionOptions) {
     this.acks = new AckBatcher((bytes) => this.sendControl({ type: 'ack', bytes }));
@@ -147,6 +149,7 @@ export class TerminalConnection {
         }
         this.greeted = true;
         this.attempt = 0;
+        this.quietUntil = Date.now() + ATTACH_QUIET_MS;
         this.opts.onHello?.({ session: msg.session, sandbox: msg.sandbox, agentState: msg.agentState, exitCode: msg.exitCode });
         this.setState(msg.agentState === 'exited' ? { kind: 'exited', code: msg.exitCode } : { kind: 'open' });
         break;
@@ -174,6 +177,7 @@ export class TerminalConnection {
   sendInput(data: string | Uint8Array): void {
     const ws = this.socket;
     if (!ws || ws.readyState !== OPEN || !this.greeted) return;
+    if (typeof data === 'string' && Date.now() < this.quietUntil && isTerminalReport(data)) return;
     const bytes = typeof data === 'string' ? encoder.encode(data) : data;
     for (let i = 0; i < bytes.byteLength; i += TERMINAL_MAX_INPUT_FRAME_BYTES) {
       ws.send(bytes.subarray(i, i + TERMINAL_MAX_INPUT_FRAME_BYTES));
