@@ -13,7 +13,7 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const PADDOCK_BIN = join(ROOT, 'backend', 'bin', 'paddock.js');
 export const PADDOCKD_BIN = join(ROOT, 'backend', 'bin', 'paddockd.js');
 export const TEST_LABEL = 'io.paddock.test';
-const DAEMON_START_TIMEOUT_MS = 20_000; // paddockd answers /status within a second or two; a loaded host is slower
+const DAEMON_START_TIMEOUT_MS = 60_000; // paddockd answers /status within a second or two; a loaded host is slower
 const CLI_TIMEOUT_MS = 600_000; // a cold image build is the slowest thing the CLI may do
 
 export function freePort() {
