@@ -26,6 +26,15 @@ export function extraLabelsFromEnv(env: NodeJS.ProcessEnv = process.env): Record
   return env.PADDOCK_TEST_RUN ? { [Label.Test]: env.PADDOCK_TEST_RUN } : {};
 }
 
+/**
+ * Where the TCP listener binds. 127.0.0.1 unless PADDOCK_LISTEN_HOST says otherwise: inside the
+ * Docker Desktop extension container it is 0.0.0.0, so the port can be published (on the host's
+ * 127.0.0.1 only, see docker-compose.yaml). The Host-header check still only answers 127.0.0.1/localhost.
+ */
+export function listenHost(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PADDOCK_LISTEN_HOST || '127.0.0.1';
+}
+
 export async function main(): Promise<void> {
   const paths = resolvePaths();
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
@@ -65,7 +74,7 @@ export async function main(): Promise<void> {
 
   const uiDir = process.env.PADDOCK_UI_DIR ?? join(REPO_ROOT, 'ui', 'dist');
   const servers = await startServers(ctx, { sandboxes, terminals, builder, workspaces, status }, {
-    socketPath: paths.socketPath, host: '127.0.0.1', port, uiDir, auth, modules,
+    socketPath: paths.socketPath, host: listenHost(), port, uiDir, auth, modules,
   });
   writeFileSync(paths.pidPath, String(process.pid), { mode: 0o600 });
   log.info({ pid: process.pid, url: servers.tcpUrl, socket: paths.socketPath }, 'paddockd started');
