@@ -4,6 +4,7 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: '.',
   testMatch: /.*\.spec\.ts/,
+  testIgnore: ['**/desktop-host/**'], // the Docker Desktop host specs have their own config
   globalSetup: './global-setup.ts',
   globalTeardown: './global-teardown.ts',
   timeout: 15 * 60_000, // the first run builds the base and shell images
