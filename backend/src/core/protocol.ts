@@ -40,7 +40,7 @@ export type Resources = z.infer<typeof Resources>;
 export const CreateSandboxRequest = z.object({
   agent: z.string().regex(AGENT_NAME_RE, 'agent names are lowercase letters, digits and dashes'),
   workspace: z.string().min(1, 'workspace path is required'),
-  name: z.string().regex(SANDBOX_NAME_RE, 'names start with a letter or digit and use letters, digits, _ . -').optional(),
+  name: z.string().regex(SANDBOX_NAME_RE, 'names start with a letter or digit and use letters, digits, _ and -').optional(),
   network: NetworkMode.optional(),
   isolation: Isolation.optional(),
   mounts: z.array(Mount).max(32).optional(),

@@ -201,7 +201,7 @@ export function hostnameFor(name: string): string {
 /** `<agent>-<workspace dir name>`, made engine-safe; the caller makes it unique. */
 export function defaultSandboxName(agent: string, workspace: string): string {
   const base = workspace.split('/').filter(Boolean).pop() ?? 'workspace';
-  const clean = base.replace(/[^a-zA-Z0-9_.-]/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 40) || 'workspace';
+  const clean = base.replace(/[^a-zA-Z0-9_-]/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 40) || 'workspace';
   return `${agent}-${clean}`;
 }
 

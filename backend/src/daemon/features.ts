@@ -1,17 +1,28 @@
 /**
  * Feature modules (audit, policy, egress, secrets) plug in here: each may add sandbox hooks,
  * route modules, and start/stop hooks. Kept apart from main.ts so features land independently.
- * Order matters: audit first (others record into it), policy before anything that creates.
+ * Order matters: audit first (others record into it), policy before anything that creates,
+ * egress before secrets (proxy-mode secrets ride on the egress proxy and extend its NO_PROXY).
  */
 import type { AppContext, RouteModule } from '../api/context.js';
 import { registerAuditFeature } from '../audit/feature.js';
+import { registerEgress } from '../egress/index.js';
 import { registerPolicyFeature } from '../policy/feature.js';
 import type { SandboxService } from '../sandboxes/service.js';
+import { registerSecretsFeature } from '../secrets/feature.js';
+import { SecretMasker } from '../secrets/mask.js';
 
 export const startHooks: (() => Promise<void>)[] = [];
 export const stopHooks: (() => Promise<void>)[] = [];
 
+/** One masker shared by paddockd's logger and the secrets module: logs never carry a value. */
+export const logMasker = new SecretMasker();
+
 export async function registerFeatures(ctx: AppContext, sandboxes: SandboxService, modules: RouteModule[]): Promise<void> {
   const audit = await registerAuditFeature(ctx, sandboxes, modules, startHooks, stopHooks);
-  await registerPolicyFeature(ctx, sandboxes, modules, stopHooks, audit);
+  const policy = await registerPolicyFeature(ctx, sandboxes, modules, stopHooks, audit);
+  const egress = registerEgress(ctx, sandboxes, modules, { startHooks, stopHooks }, { policy });
+  // network decisions reach the audit log aggregated per host per minute
+  egress.followLog(null, (d) => audit.recordNetworkDecision(d.sandbox, d.host, d.allowed, d.bytesUp + d.bytesDown));
+  registerSecretsFeature(ctx, sandboxes, modules, { startHooks, stopHooks }, { masker: logMasker, egress, audit });
 }

@@ -16,6 +16,8 @@ import { DockerEngine } from '../engine/docker.js';
 import { ImageBuilder, REPO_ROOT } from '../images/builder.js';
 import { SandboxService } from '../sandboxes/service.js';
 import { TerminalService } from '../terminal/service.js';
+import { DEFAULT_DISK_LIMIT_BYTES, DiskWatch, diskLimitFromEnv } from '../sandboxes/disk-watch.js';
+import { maskingLogHooks } from '../secrets/mask.js';
 import { EventBus } from './events.js';
 import { resolvePaths, resolvePort } from './paths.js';
 import { PADDOCK_VERSION } from './version.js';
@@ -38,7 +40,12 @@ export function listenHost(env: NodeJS.ProcessEnv = process.env): string {
 export async function main(): Promise<void> {
   const paths = resolvePaths();
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const log = pino({ level: process.env.PADDOCK_LOG_LEVEL ?? 'info' }, pino.destination({ dest: paths.logPath, sync: false, mkdir: true }));
+  const features = await import('./features.js');
+  // every line paddockd logs passes the secrets masker: a secret value never reaches the log file
+  const log = pino(
+    { level: process.env.PADDOCK_LOG_LEVEL ?? 'info', hooks: maskingLogHooks(features.logMasker) },
+    pino.destination({ dest: paths.logPath, sync: false, mkdir: true }),
+  );
   const engine = new DockerEngine();
   const events = new EventBus();
   const extraLabels = extraLabelsFromEnv();
@@ -51,8 +58,21 @@ export async function main(): Promise<void> {
   ctx.services.terminals = terminals;
 
   const modules: RouteModule[] = [];
-  const features = await import('./features.js');
   await features.registerFeatures(ctx, sandboxes, modules);
+
+  // engines without storage quotas: stop a sandbox whose writable layer outgrows the bound
+  const diskLimit = diskLimitFromEnv() ?? DEFAULT_DISK_LIMIT_BYTES;
+  const diskWatch = new DiskWatch(engine, {
+    limitBytes: diskLimit,
+    onExceeded: async (e) => {
+      log.warn({ sandbox: e.name, sizeRw: e.sizeRw, limit: e.limitBytes }, 'writable layer over the disk limit: stopping the sandbox');
+      events.emit({ type: 'toast', level: 'warning', message: `${e.name} wrote more than ${Math.round(e.limitBytes / 1024 ** 3)} GiB outside its workspace and was stopped (PADDOCK_DISK_LIMIT).` });
+      await sandboxes.stop(e.name).catch(() => undefined);
+    },
+    onError: (err) => log.warn({ err: String(err) }, 'disk watch failed'),
+  });
+  diskWatch.start();
+  features.stopHooks.push(async () => diskWatch.stop());
 
   const port = resolvePort();
   const token = loadOrCreateToken(paths.tokenPath);

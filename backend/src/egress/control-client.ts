@@ -1,7 +1,7 @@
 /** paddockd's side of the proxy's control port: push configs, read stats, follow decisions. */
 import type { DecisionRecord, ProxyHealth, ProxySandboxConfig, SandboxCounters } from './proxy/control-protocol.js';
 
-export const CONTROL_TIMEOUT_MS = 3000; // the proxy answers in milliseconds; longer means it is down
+export const CONTROL_TIMEOUT_MS = 10_000; // the proxy answers in milliseconds; on a machine loaded to its limits it can take seconds
 export const FOLLOW_RETRY_MS = 1000; // reconnect delay of the decision stream after the proxy restarts
 
 export class ControlClient {

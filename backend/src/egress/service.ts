@@ -365,7 +365,9 @@ export class EgressService implements SandboxHooks {
     await this.whenReady();
     if (spec.networkName) await this.attachProxy(spec.networkName, ctx.plan.proxy);
     const s = this.store.read(spec.name);
-    if (s) await this.push(s);
+    // A push that fails is retried by the health loop; until it lands the proxy refuses this
+    // sandbox's requests (fail closed), so it need not fail the create.
+    if (s) await this.push(s).catch((err) => this.opts.log.warn({ sandbox: spec.name, err: String(err) }, 'egress rules not pushed yet; retrying'));
   }
 
   async afterStart(info: SandboxInfo): Promise<void> {

@@ -25,7 +25,7 @@ import type { CreateContext, SandboxHooks } from './hooks.js';
 import { SettingsStore } from './settings.js';
 import tarStream from 'tar-stream';
 
-const SESSION_READY_TIMEOUT_MS = 20_000; // gVisor starts slower than runc; a healthy sandbox takes well under a second
+const SESSION_READY_TIMEOUT_MS = 90_000; // runc: well under a second; gVisor (ptrace) on a busy 2-core host: tens of seconds
 const SESSION_POLL_MS = 50;
 const NETWORK_ALLOCATION_ATTEMPTS = 8; // concurrent creators (other paddockd, tests) may race us for a block
 const AGENT_STATUS_TIMEOUT_MS = 3000; // a sandbox that cannot answer `paddock-ctl status` by then is reported as unknown
@@ -263,8 +263,13 @@ export class SandboxService {
       made.container = await this.ctx.engine.containers.create(body);
       for (const h of this.hooks) await h.afterCreate?.(spec, made.container, cctx);
       this.settings.write(name, { network });
-      if (network === 'none' && spec.networkName) await this.ctx.engine.networks.disconnect(spec.networkName, made.container);
-      if (network === 'open') await this.connectOpen(name, made.container);
+      const modes = this.networkModes();
+      if (modes) {
+        if (network !== 'allowlist') await modes.setMode(name, network);
+      } else {
+        if (network === 'none' && spec.networkName) await this.ctx.engine.networks.disconnect(spec.networkName, made.container);
+        if (network === 'open') await this.connectOpen(name, made.container);
+      }
 
       let info = await this.get(name);
       this.record(actor, 'sandbox.create', name, { agent: agent.name, workspace, isolation, network, image });
@@ -272,7 +277,7 @@ export class SandboxService {
       this.ctx.events.emit({ type: 'sandbox', action: 'created', sandbox: info });
       return { sandbox: info, reused: false };
     } catch (err) {
-      await this.cleanup(name, made);
+      await this.cleanup(name, made, made.network ? partialInfo(name, agent.name, workspace, network) : undefined);
       throw err;
     } finally {
       this.creating.delete(name);
@@ -310,7 +315,13 @@ export class SandboxService {
     return run;
   }
 
-  /** `open` mode: an extra per-sandbox bridge with a route out. */
+  /** The egress module, when registered, owns network modes (proxy attachment, open bridge). */
+  private networkModes(): { setMode(name: string, mode: NetworkMode): Promise<unknown> } | null {
+    const e = this.ctx.services.egress as { setMode?(name: string, mode: NetworkMode): Promise<unknown> } | undefined;
+    return e?.setMode ? (e as { setMode(name: string, mode: NetworkMode): Promise<unknown> }) : null;
+  }
+
+  /** `open` mode without the egress module: an extra per-sandbox bridge with a route out. */
   async connectOpen(name: string, containerId: string): Promise<void> {
     const openNet = `paddock-open-${name}`;
     if (!(await this.ctx.engine.networks.inspect(openNet))) {
@@ -319,9 +330,11 @@ export class SandboxService {
     await this.ctx.engine.networks.connect(openNet, containerId);
   }
 
-  private async cleanup(name: string, made: { container?: string; network?: string; volume?: string }): Promise<void> {
+  private async cleanup(name: string, made: { container?: string; network?: string; volume?: string }, partial?: SandboxInfo): Promise<void> {
     const errs: unknown[] = [];
     const attempt = async (fn: () => Promise<void>) => fn().catch((e) => errs.push(e));
+    // hooks release what they attached (the egress proxy's endpoint on the network, secrets state)
+    if (partial) for (const h of this.hooks) await attempt(async () => h.beforeRemove?.(partial));
     if (made.container) await attempt(() => this.ctx.engine.containers.remove(made.container!, { force: true }));
     await attempt(() => this.ctx.engine.networks.remove(`paddock-open-${name}`));
     if (made.network) await attempt(() => this.ctx.engine.networks.remove(made.network!));
@@ -465,7 +478,8 @@ export class SandboxService {
       patch.pids = res.pidsLimit;
     }
     if (Object.keys(res).length) await this.ctx.engine.containers.update(s.id, res);
-    if (change.network !== undefined && change.network !== s.network) await this.applyNetworkMode(s, change.network);
+    // with the egress module present its afterUpdate hook moves the sandbox between networks
+    if (change.network !== undefined && change.network !== s.network && !this.networkModes()) await this.applyNetworkMode(s, change.network);
     if (change.network !== undefined) patch.network = change.network;
     if (change.allowHosts !== undefined) patch.allowHosts = change.allowHosts;
     this.settings.write(name, patch);
@@ -521,6 +535,14 @@ export class SandboxService {
     }
     return r.stdout.toString('utf8');
   }
+}
+
+/** Enough of a SandboxInfo for hooks to release a sandbox whose create failed half-way. */
+function partialInfo(name: string, agent: string, workspace: string, network: NetworkMode): SandboxInfo {
+  return {
+    name, id: name, agent, workspace, state: 'error', agentState: 'unknown', agentExitCode: null, isolation: 'container', network, allowHosts: [],
+    image: '', createdAt: new Date().toISOString(), mounts: [], resources: { ...DEFAULT_RESOURCES }, autonomy: true, uid: 0, gid: 0, agentArgs: [],
+  };
 }
 
 /** A one-file tar archive, for copying small files into a container. */
