@@ -5,7 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { BenchDaemon, ROOT, docker, mustDocker, reapByLabel, TEST_LABEL } from './lib/harness.mjs';
+import { BenchDaemon, ROOT, docker, mustDocker, reapByLabel, reapEarlierBenchRuns, setupSandbox, TEST_LABEL } from './lib/harness.mjs';
+import { WsViewer, PROMPT_RE } from './lib/viewer.mjs';
 import { RawDocker } from './lib/raw.mjs';
 
 export const BENCHES = ['launch', 'terminal', 'density', 'parallel', 'io', 'dashboard'];
@@ -31,20 +32,26 @@ export async function main(argv) {
 
   const results = { runId, started: started.toISOString(), host: { cpus: cpus().length, memBytes: totalmem() }, selected, rows: [], details: {}, errors: {} };
   try {
+    const leftovers = reapEarlierBenchRuns();
+    if (leftovers.length) log(`reaped leftovers of earlier bench runs: ${leftovers.join(' ')}`);
     log(`run ${runId}: starting paddockd`);
     await daemon.start();
     // Paddock's shell image: create one sandbox and read `.image` from `paddock ls --json`.
     const probeWs = daemon.workspace('probe');
-    await daemon.mustCli(['run', '-d', 'shell', probeWs, '--name', 'bench-probe']);
+    const warnings = [];
+    const probeName = await setupSandbox(daemon, 'bench-probe', ['shell', probeWs], warnings);
+    const pv = new WsViewer(daemon.socketPath, probeName);
+    await pv.waitScreen(PROMPT_RE, 120_000, 'the probe sandbox prompt').finally(() => pv.close());
     const list = JSON.parse((await daemon.mustCli(['ls', '--json'])).stdout);
-    const probe = list.find((s) => s.name === 'bench-probe' && s.workspace === probeWs);
+    const probe = list.find((s) => s.name === probeName && s.workspace === probeWs);
     if (!probe) throw new Error('the probe sandbox is missing from `paddock ls --json`');
     const image = probe.image;
     const runtimes = JSON.parse((await mustDocker(['info', '--format', '{{json .Runtimes}}'])).stdout);
     const engine = (await mustDocker(['version', '--format', '{{.Server.Version}}'])).stdout.trim();
     Object.assign(results, { image, engine, runtimes: Object.keys(runtimes) });
     log(`image ${image}, engine ${engine}, runtimes ${Object.keys(runtimes).join(' ')}`);
-    const ctx = { runId, daemon, image, probe, runtimes: Object.keys(runtimes), raw: new RawDocker(runId, image), docker, log, root: ROOT };
+    results.warnings = warnings;
+    const ctx = { warnings, runId, daemon, image, probe, runtimes: Object.keys(runtimes), raw: new RawDocker(runId, image), docker, log, root: ROOT };
 
     for (const name of selected) {
       if (interrupted) break;
@@ -75,6 +82,7 @@ export async function main(argv) {
   const file = join(dir, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2));
   console.log(table(results));
+  for (const w of results.warnings ?? []) console.log(`warning: ${w}`);
   console.log(`\nload average ${load.before.map((x) => x.toFixed(1)).join(' ')} → ${load.after.map((x) => x.toFixed(1)).join(' ')} on ${results.host.cpus} cores; results: ${file}`);
   return Object.keys(results.errors).length ? 1 : 0;
 }

@@ -12,7 +12,7 @@
 import { WsViewer, RawExec, PROMPT_RE } from './lib/viewer.mjs';
 import { median, fmtMs, fmtRatio } from './lib/stats.mjs';
 
-const ITERATIONS = Number(process.env.BENCH_LAUNCH_N ?? 3); // 3 per side keeps the row under ~5 min on 2 loaded cores
+const ITERATIONS = Number(process.env.BENCH_LAUNCH_N ?? 2); // 2 per side keeps the row near ~6 min on 2 loaded cores; raise for quieter hosts
 const PROMPT_TIMEOUT_MS = 120_000; // gVisor cold starts on a loaded host can take tens of seconds
 const TARGET = { cold: 1.2, warm: 1.1 };
 

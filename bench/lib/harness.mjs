@@ -144,13 +144,19 @@ export class BenchDaemon {
   }
 }
 
+const REAP_NETWORK_ATTEMPTS = 10; // the engine can hold a removed container's endpoint for a moment; retry, bounded
+
 /** Remove containers, networks and volumes carrying a label (the reaper). */
 export function reapByLabel(label) {
   const ids = (args) => spawnSync('docker', args, { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
   const containers = ids(['ps', '-aq', '--filter', `label=${label}`]);
   if (containers.length) spawnSync('docker', ['rm', '-f', '-v', ...containers]);
-  const networks = ids(['network', 'ls', '-q', '--filter', `label=${label}`]);
-  if (networks.length) spawnSync('docker', ['network', 'rm', ...networks]);
+  for (let i = 0; i < REAP_NETWORK_ATTEMPTS; i++) {
+    const networks = ids(['network', 'ls', '-q', '--filter', `label=${label}`]);
+    if (!networks.length) break;
+    spawnSync('docker', ['network', 'rm', ...networks]);
+    spawnSync('sleep', ['1']);
+  }
   const volumes = ids(['volume', 'ls', '-q', '--filter', `label=${label}`]);
   if (volumes.length) spawnSync('docker', ['volume', 'rm', '-f', ...volumes]);
 }
@@ -202,4 +208,44 @@ export function childrenOf(pid) {
   } catch {
     return [];
   }
+}
+
+const SETUP_ATTEMPTS = 3; // untimed setup only: a transient failure (egress proxy still booting) gets two more tries
+
+/**
+ * `paddock run -d` for untimed setup. When the CLI fails but the sandbox is there and running
+ * (e.g. "Saved, but the egress proxy did not take the change" while the proxy still boots on a
+ * loaded host), carry on; when it is not, remove it and try again. Every failure is remembered
+ * in `warnings` and shows under the table.
+ */
+export async function setupSandbox(daemon, name, args, warnings = []) {
+  let last = '';
+  for (let attempt = 1; attempt <= SETUP_ATTEMPTS; attempt++) {
+    // a fresh name per attempt: `paddock rm` of a half-made sandbox has been seen to leave its network behind
+    const n = attempt === 1 ? name : `${name}-r${attempt}`;
+    const r = await daemon.cli(['run', '-d', ...args, '--name', n]);
+    if (r.code === 0) return n;
+    last = `paddock run -d ${args.join(' ')} --name ${n} exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`;
+    warnings.push(`setup attempt ${attempt}: ${last}`);
+    for (let i = 0; i < 30; i++) {
+      const info = await api(daemon, 'GET', `/sandboxes/${n}`).catch(() => null);
+      if (info?.state === 'running') return n;
+      if (!info) break;
+      await sleep(2000);
+    }
+    await daemon.cli(['rm', '-f', n]);
+    await sleep(2000 * attempt);
+  }
+  throw new Error(last);
+}
+
+/** Leftovers of earlier bench runs that were killed before they could reap (run ids start with "bench"). */
+export function reapEarlierBenchRuns() {
+  const values = new Set();
+  for (const kind of ['ps -a', 'network ls', 'volume ls']) {
+    const r = spawnSync('docker', [...kind.split(' '), '--filter', `label=${TEST_LABEL}`, '--format', `{{.Label "${TEST_LABEL}"}}`], { encoding: 'utf8' });
+    for (const v of r.stdout.split('\n')) if (/^bench[0-9a-z]{6,}$/.test(v.trim())) values.add(v.trim());
+  }
+  for (const v of values) reapByLabel(`${TEST_LABEL}=${v}`);
+  return [...values];
 }
