@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { api, sleep, ROOT } from './lib/harness.mjs';
+import { api, mustDocker, sleep, ROOT } from './lib/harness.mjs';
 import { fmtMB, fmtMs, fmtRatio } from './lib/stats.mjs';
 
 const PANES = 8;
@@ -117,15 +117,9 @@ export async function bench(ctx) {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     details.idle = await window(page, cdp);
-    // flood every pane through the bench's own socket (a pane hidden by the 2×2 grid has no DOM to type into)
-    const { WsViewer } = await import('./lib/viewer.mjs');
-    for (const s of sessions) {
-      const v = new WsViewer(daemon.socketPath, probe.name, { session: s, render: false });
-      await v.waitBytes(/./, 30_000, 'session bytes');
-      v.type(`${FLOOD}\r`);
-      await sleep(100);
-      await v.close();
-    }
+    // flood every pane: tmux send-keys into each session (a pane hidden by the 2×2 grid has no DOM to type into,
+    // and an extra viewer would add a tmux client of its own)
+    for (const s of sessions) await mustDocker(['exec', '-u', `${probe.uid}:${probe.gid}`, probe.id, 'tmux', '-S', '/run/paddock/tmux.sock', 'send-keys', '-t', `=${s}:`, FLOOD, 'Enter']);
     await sleep(1000);
     details.streaming = await window(page, cdp);
     details.rendererRss = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? NaN);

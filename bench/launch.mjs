@@ -74,7 +74,6 @@ export async function bench(ctx) {
   const rows = [];
   const details = {};
   const tiers = ['container'];
-  const rt = await ctx.daemon.cli(['version', '--json']);
   if (ctx.runtimes.includes('runsc')) tiers.push('gvisor');
   else details.gvisor = 'not measured: runsc is not registered with the engine';
   // one unmeasured launch first: the egress proxy and any first-use work of paddockd happen once per daemon
@@ -103,6 +102,5 @@ export async function bench(ctx) {
       });
     }
   }
-  void rt;
   return { rows, details };
 }
