@@ -18,7 +18,7 @@ export function openAgentPane(s: Pick<SandboxInfo, 'name' | 'agent'>): void {
 /** Throws (for the form to show inline); on success opens the new sandbox's terminal. */
 export async function launchSandbox(req: CreateSandboxRequest): Promise<SandboxInfo> {
   const sb = await client().api.createSandbox(req);
-  usePaddock.getState().upsertSandbox(sb);
+  usePaddock.getState().apply({ type: 'sandbox', action: 'created', sandbox: sb });
   openAgentPane(sb);
   notify('success', `${sb.name} is ${sb.state === 'running' ? 'running' : sb.state} in ${basename(sb.workspace)}.`);
   return sb;

@@ -47,6 +47,14 @@ describe('applyEvent', () => {
     expect(d.imageProgress.shell).toBeUndefined();
   });
 
+  it('a created sandbox marks its agent image ready (a create-time build sends no final event)', () => {
+    let d: PaddockData = { ...emptyData, agents: [agent('shell'), agent('claude')] };
+    d = applyEvent(d, { type: 'image', agent: 'shell', state: 'building', progress: 'Step 9/9' });
+    d = applyEvent(d, { type: 'sandbox', action: 'created', sandbox: sandbox({ agent: 'shell' }) });
+    expect(d.agents.map((a) => a.imageState)).toEqual(['ready', 'absent']);
+    expect(d.imageProgress.shell).toBeUndefined();
+  });
+
   it('replaces the workspace list', () => {
     const d = applyEvent(emptyData, { type: 'workspaces', workspaces: [{ path: '/a', addedAt: 'x' }] });
     expect(d.workspaces.map((w) => w.path)).toEqual(['/a']);

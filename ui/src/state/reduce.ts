@@ -15,9 +15,14 @@ export const emptyData: PaddockData = { sandboxes: {}, agents: [], workspaces: [
 
 export function applyEvent(data: PaddockData, e: PaddockEvent): PaddockData {
   switch (e.type) {
-    case 'sandbox':
+    case 'sandbox': {
       if (e.action === 'removed') return removeSandbox(data, e.sandbox.name);
-      return { ...data, sandboxes: { ...data.sandboxes, [e.sandbox.name]: e.sandbox } };
+      const next = { ...data, sandboxes: { ...data.sandboxes, [e.sandbox.name]: e.sandbox } };
+      // A created sandbox proves its agent's image exists: paddockd streams build progress during a
+      // create but sends no final "ready" for it, and the card must not say "building" forever.
+      if (e.action === 'created') return imageReady(next, e.sandbox.agent);
+      return next;
+    }
     case 'sandbox-removed':
       return removeSandbox(data, e.name);
     case 'workspaces':
@@ -33,6 +38,14 @@ export function applyEvent(data: PaddockData, e: PaddockEvent): PaddockData {
     case 'toast':
       return data; // toasts are not data; the store routes them to the notifier
   }
+}
+
+function imageReady(data: PaddockData, agent: string): PaddockData {
+  const a = data.agents.find((x) => x.name === agent);
+  if (!a || a.imageState === 'ready') return data;
+  const imageProgress = { ...data.imageProgress };
+  delete imageProgress[agent];
+  return { ...data, agents: data.agents.map((x) => (x.name === agent ? { ...x, imageState: 'ready' as const } : x)), imageProgress };
 }
 
 function removeSandbox(data: PaddockData, name: string): PaddockData {
