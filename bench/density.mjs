@@ -92,7 +92,7 @@ export async function bench(ctx) {
   await sleep(2000);
   details.paddockdBefore = rssOf(daemon.pid);
   details.lsBefore = await timeLs(ctx);
-  const names = Array.from({ length: N }, (_, i) => `bd-${i}`);
+  const names = Array.from({ length: N }, (_, i) => `bd-${ctx.tag}-${i}`);
   const rawNames = [];
   try {
     let t0 = performance.now();

@@ -39,7 +39,7 @@ export async function main(argv) {
     // Paddock's shell image: create one sandbox and read `.image` from `paddock ls --json`.
     const probeWs = daemon.workspace('probe');
     const warnings = [];
-    const probeName = await setupSandbox(daemon, 'bench-probe', ['shell', probeWs], warnings);
+    const probeName = await setupSandbox(daemon, `bench-probe-${runId.slice(-5)}`, ['shell', probeWs], warnings);
     const pv = new WsViewer(daemon.socketPath, probeName);
     await pv.waitScreen(PROMPT_RE, 120_000, 'the probe sandbox prompt').finally(() => pv.close());
     const list = JSON.parse((await daemon.mustCli(['ls', '--json'])).stdout);
@@ -51,7 +51,7 @@ export async function main(argv) {
     Object.assign(results, { image, engine, runtimes: Object.keys(runtimes) });
     log(`image ${image}, engine ${engine}, runtimes ${Object.keys(runtimes).join(' ')}`);
     results.warnings = warnings;
-    const ctx = { warnings, runId, daemon, image, probe, runtimes: Object.keys(runtimes), raw: new RawDocker(runId, image), docker, log, root: ROOT };
+    const ctx = { tag: runId.slice(-5), warnings, runId, daemon, image, probe, runtimes: Object.keys(runtimes), raw: new RawDocker(runId, image), docker, log, root: ROOT };
 
     for (const name of selected) {
       if (interrupted) break;

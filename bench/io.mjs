@@ -22,7 +22,7 @@ export async function bench(ctx) {
   const tiers = [{ isolation: 'container', name: ctx.probe.name, ws: ctx.probe.workspace }];
   if (ctx.runtimes.includes('runsc')) {
     const ws = daemon.workspace('io-gv');
-    const name = await setupSandbox(daemon, 'bio-gvisor', ['shell', ws, '--isolation', 'gvisor'], ctx.warnings);
+    const name = await setupSandbox(daemon, `bio-${ctx.tag}-gvisor`, ['shell', ws, '--isolation', 'gvisor'], ctx.warnings);
     tiers.push({ isolation: 'gvisor', name, ws });
   }
   const hostDir = daemon.workspace('io-host');

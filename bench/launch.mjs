@@ -11,6 +11,7 @@
  */
 import { WsViewer, RawExec, PROMPT_RE } from './lib/viewer.mjs';
 import { median, fmtMs, fmtRatio } from './lib/stats.mjs';
+import { setupSandbox } from './lib/harness.mjs';
 
 const ITERATIONS = Number(process.env.BENCH_LAUNCH_N ?? 2); // 2 per side keeps the row near ~6 min on 2 loaded cores; raise for quieter hosts
 const PROMPT_TIMEOUT_MS = 120_000; // gVisor cold starts on a loaded host can take tens of seconds
@@ -43,7 +44,7 @@ async function measureTier(ctx, isolation) {
     for (const side of order) {
       if (side === 'paddock') {
         const ws = ctx.daemon.workspace('launch');
-        const name = `bl-${isolation.slice(0, 3)}-${i}`;
+        const name = `bl-${ctx.tag}-${isolation.slice(0, 3)}-${i}`;
         let t0 = performance.now();
         const r = await ctx.daemon.mustCli(['run', '-d', 'shell', ws, '--name', name, '--new', '--isolation', isolation]);
         s.paddock.cli.push(r.ms);
@@ -79,9 +80,9 @@ export async function bench(ctx) {
   // one unmeasured launch first: the egress proxy and any first-use work of paddockd happen once per daemon
   {
     const ws = ctx.daemon.workspace('warmup');
-    await ctx.daemon.mustCli(['run', '-d', 'shell', ws, '--name', 'bl-warmup']);
-    await paddockPrompt(ctx, 'bl-warmup');
-    await ctx.daemon.mustCli(['rm', '-f', 'bl-warmup']);
+    const warm = await setupSandbox(ctx.daemon, `bl-${ctx.tag}-warmup`, ['shell', ws], ctx.warnings);
+    await paddockPrompt(ctx, warm);
+    await ctx.daemon.mustCli(['rm', '-f', warm]);
   }
   for (const isolation of tiers) {
     const s = await measureTier(ctx, isolation);

@@ -10,7 +10,7 @@ const COUNT = Number(process.env.BENCH_PARALLEL ?? 20);
 
 export async function bench(ctx) {
   const { daemon } = ctx;
-  const names = Array.from({ length: COUNT }, (_, i) => `bp-${i}`);
+  const names = Array.from({ length: COUNT }, (_, i) => `bp-${ctx.tag}-${i}`);
   const details = {};
   const rawNames = [];
   try {
