@@ -25,6 +25,7 @@ import { DiskWatch, type Exceeded } from '../../src/sandboxes/disk-watch.js';
 import { BACKEND_DIR, Harness, docker, freePort, makeWorkspace, type CliResult } from '../harness.js';
 
 const RESPONSIVE_BUDGET_MS = 10_000; // two cores shared with other test runs: generous on purpose
+const EXEC_TIMEOUT_MS = 120_000; // an exec into a sandbox that dies mid-attack may never return
 const CONNECT_TIMEOUT_S = 3; // a dropped SYN would otherwise hang for minutes
 const ATTACKER_MEMORY = '1536m'; // above the 1 GiB /tmp bound, so the tmpfs limit (not OOM) stops the fill
 const ATTACKER_PIDS = 256;
@@ -62,6 +63,7 @@ interface Outcome {
 }
 const attacks: Attack[] = [];
 const outcomes = new Map<string, Outcome>(); // `${attack}|${tier}`
+let current: { name: string; started: string; expectStop: boolean } | null = null; // the attacker of the running attack
 
 function attack(id: string, title: string, tries: string): Attack {
   const a = { id, title, tries };
@@ -70,6 +72,12 @@ function attack(id: string, title: string, tries: string): Attack {
 }
 
 function record(a: Attack, tier: Isolation, held: boolean, evidence: string): void {
+  // A sandbox that dies under an attack (gVisor's Sentry can) is a denial of service on itself, not an
+  // escape: the host-side checks still decide. It is noted in the table; the next attack restarts it.
+  if (current && !current.expectStop) {
+    const st = inspect(current.name).State;
+    if (st.StartedAt === current.started && st.Status !== 'running') evidence += `; the attacking sandbox itself died during the attack (exit ${st.ExitCode})`;
+  }
   outcomes.set(`${a.id}|${tier}`, { held, evidence: evidence.replace(/\s+/g, ' ').trim() });
   expect(held, `${a.title} on ${tier}: ${evidence}`).toBe(true);
 }
@@ -95,7 +103,7 @@ function statusField(text: string, field: string): string | undefined {
 }
 
 function sh(name: string, script: string, opts: { root?: boolean; timeoutMs?: number } = {}): Promise<CliResult> {
-  return h.cli(['exec', name, ...(opts.root ? ['--root'] : []), '--', 'bash', '-c', script], { timeoutMs: opts.timeoutMs ?? 180_000 });
+  return h.cli(['exec', name, ...(opts.root ? ['--root'] : []), '--', 'bash', '-c', script], { timeoutMs: opts.timeoutMs ?? EXEC_TIMEOUT_MS });
 }
 
 const out = (r: CliResult): string => r.stdout + r.stderr;
@@ -125,7 +133,7 @@ async function during<T>(attackRun: Promise<T>, victim: string, biteMs: number):
   return [await attackRun, p];
 }
 
-function inspect(name: string): { Id: string; State: { Pid: number; Status: string }; LogPath: string; NetworkSettings: { Networks: Record<string, { IPAddress: string; Gateway: string; NetworkID: string }> } } {
+function inspect(name: string): { Id: string; State: { Pid: number; Status: string; StartedAt: string; ExitCode: number }; LogPath: string; NetworkSettings: { Networks: Record<string, { IPAddress: string; Gateway: string; NetworkID: string }> } } {
   return JSON.parse(docker(['inspect', name]).stdout)[0];
 }
 
@@ -179,17 +187,21 @@ function listen(host: string, banner: string): Promise<number> {
   });
 }
 
-/** A bash snippet that tries TCP to each ip:port and prints `OPEN ip:port <banner>` for those that connect. */
+/** A bash snippet that tries TCP to each ip:port (in parallel) and prints `OPEN ip:port <banner>` for those that connect. */
 function connectScript(targets: string[]): string {
-  return targets
-    .map((t) => {
+  return [
+    ...targets.map((t) => {
       const [ip, port] = t.split(':');
-      return `if timeout ${CONNECT_TIMEOUT_S} bash -c 'exec 3<>/dev/tcp/${ip}/${port} && echo "OPEN ${t} $(timeout 1 head -c 80 <&3 | tr -d "\\n")"' 2>/dev/null; then :; else echo "closed ${t}"; fi`;
-    })
-    .join('\n');
+      return `( if timeout ${CONNECT_TIMEOUT_S} bash -c 'exec 3<>/dev/tcp/${ip}/${port} && echo "OPEN ${t} $(timeout 1 head -c 80 <&3 | tr -d "\\n")"' 2>/dev/null; then :; else echo "closed ${t}"; fi ) &`;
+    }),
+    'wait',
+    'echo END',
+  ].join('\n');
 }
 
 const openLines = (s: string): string[] => s.split('\n').filter((l) => l.startsWith('OPEN '));
+/** The attack's script ran to its end (an exec into a dead sandbox proves nothing). */
+const ran = (r: CliResult): boolean => /^END$/m.test(r.stdout);
 
 async function ensureRunning(name: string): Promise<void> {
   const ls = JSON.parse((await h.cli(['ls', '--json'])).stdout) as SandboxInfo[];
@@ -297,9 +309,10 @@ describe.each(TIERS)('on the %s tier', (tier) => {
   // Each attack: skip when the tier is missing, start from a running attacker.
   const run = (x: Attack, fn: () => Promise<void>) =>
     it(x.title, async (ctx) => {
-      if (!available.get(tier)) return ctx.skip(`${tier} is not available on this engine`);
+      if (!available.get(tier)) return ctx.skip(ONLY && !ONLY.includes(tier) ? `${tier} not selected (PADDOCK_SECURITY_TIERS)` : `${tier} is not available on this engine`);
       expect(ready).toBe(true);
       await ensureRunning(a);
+      current = { name: a, started: inspect(a).State.StartedAt, expectStop: x === A.forkBomb || x === A.diskFill };
       await fn();
     });
 
@@ -308,7 +321,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
   run(A.hostRead, async () => {
     const r = await sh(a, `cat ${hostFile}; ls -la ${hostDir}; grep -rIs --exclude-dir=proc --exclude-dir=sys --exclude-dir=usr -l '${token}' / 2>/dev/null | head -3; echo done`, { root: true });
     const leaked = out(r).includes(token);
-    record(A.hostRead, tier, !leaked && r.stdout.includes('done'), leaked ? `marker content read: ${short(out(r))}` : `${hostFile} does not exist inside; no readable file holds the marker`);
+    record(A.hostRead, tier, !leaked && /done/.test(r.stdout), leaked ? `marker content read: ${short(out(r))}` : `${hostFile} does not exist inside; no readable file holds the marker`);
   });
 
   run(A.hostWrite, async () => {
@@ -380,7 +393,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
   });
 
   run(A.userns, async () => {
-    const hostNs = readlinkSync('/proc/1/ns/user');
+    const hostNs = readlinkSync('/proc/self/ns/user'); // the engine's processes share the test's (host) user namespace
     const r = await sh(a, [
       'unshare -U true 2>&1; echo "agent-U=$?"',
       'unshare -r true 2>&1; echo "agent-r=$?"',
@@ -390,7 +403,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     const procs = hostProcessesOf(a);
     const foreign = procs.filter((p) => { const ns = userNsOf(p); return ns !== null && ns !== hostNs; });
     const allowed = [...r.stdout.matchAll(/([\w-]+)=(\d+)/g)].filter((m) => m[2] === '0').map((m) => m[1]);
-    const held = foreign.length === 0;
+    const held = foreign.length === 0 && /started/.test(r.stdout);
     const how = allowed.length === 0 ? `refused (${short(r.stdout.split('\n').find((l) => /not permitted/i.test(l)) ?? 'non-zero exit')})` : `allowed inside gVisor's own kernel (${allowed.join(', ')})`;
     record(A.userns, tier, held && (tier !== 'container' || allowed.length === 0),
       held ? `${how}; none of the sandbox's ${procs.length} host processes is in a new host user namespace` : `host processes in a new user namespace: ${foreign.join(', ')}`);
@@ -425,14 +438,14 @@ describe.each(TIERS)('on the %s tier', (tier) => {
       'sysctl -w kernel.sysrq="$(cat /proc/sys/kernel/sysrq)" >/dev/null 2>&1 && echo "WROTE sysctl" || echo "refused sysctl"',
     ].join('\n'), { root: true });
     const wrote = r.stdout.split('\n').filter((l) => l.startsWith('WROTE'));
-    record(A.procSys, tier, wrote.length === 0, wrote.length ? wrote.join('; ') : 'every write refused (read-only /proc/sys)');
+    record(A.procSys, tier, wrote.length === 0 && /sysctl/.test(r.stdout), wrote.length ? wrote.join('; ') : 'every write refused (read-only /proc/sys)');
   });
 
   run(A.corePattern, async () => {
     const before = readFileSync('/proc/sys/kernel/core_pattern', 'utf8');
     const r = await sh(a, '(cat /proc/sys/kernel/core_pattern > /proc/sys/kernel/core_pattern) 2>&1 && echo WROTE || echo refused', { root: true });
     const unchanged = readFileSync('/proc/sys/kernel/core_pattern', 'utf8') === before;
-    record(A.corePattern, tier, !/WROTE/.test(r.stdout) && unchanged, /WROTE/.test(r.stdout) ? 'write accepted' : `refused: ${short(r.stdout.split('\n')[0] ?? '')}`);
+    record(A.corePattern, tier, /refused/.test(r.stdout) && unchanged, /WROTE/.test(r.stdout) ? 'write accepted' : `refused: ${short(r.stdout.split('\n')[0] ?? '')}`);
   });
 
   run(A.releaseAgent, async () => {
@@ -445,7 +458,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     const after = spawnSync('sh', ['-c', 'cat /sys/fs/cgroup/*/release_agent /sys/fs/cgroup/release_agent 2>/dev/null'], { encoding: 'utf8' }).stdout;
     const bad = r.stdout.split('\n').filter((l) => /^(WROTE|MOUNTED)/.test(l));
     const gvisorOwn = tier === 'gvisor' && bad.every((l) => l === 'MOUNTED-in-userns'); // gVisor's own cgroupfs, not the host's
-    record(A.releaseAgent, tier, (bad.length === 0 || gvisorOwn) && after === hostAgents,
+    record(A.releaseAgent, tier, (bad.length === 0 || gvisorOwn) && after === hostAgents && /done/.test(r.stdout),
       bad.length && !gvisorOwn ? bad.join('; ') : `${/found=(\d+)/.exec(r.stdout)?.[1] ?? 0} release_agent files visible, none writable; no cgroup mount${gvisorOwn && bad.length ? ' on the host (gVisor mounted its own emulated cgroupfs)' : ''}; host release_agent unchanged`);
   });
 
@@ -474,7 +487,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     const sockets = r.stdout.split('\n').filter((l) => l.startsWith('SOCKET ')).map((l) => l.slice(7));
     const engineish = sockets.filter((s) => /docker|containerd|podman|runsc|paddockd/.test(s));
     const bad = [...engineish, ...r.stdout.split('\n').filter((l) => /^(FOUND|ENV) /.test(l)), ...openLines(r.stdout)];
-    record(A.engineSocket, tier, bad.length === 0, bad.length ? bad.join('; ') : `no engine socket (sockets present: ${sockets.join(', ') || 'none'}), no DOCKER_HOST, TCP 2375/2376 closed on ${targets.length / 2} host addresses`);
+    record(A.engineSocket, tier, bad.length === 0 && ran(r), bad.length ? bad.join('; ') : `no engine socket (sockets present: ${sockets.join(', ') || 'none'}), no DOCKER_HOST, TCP 2375/2376 closed on ${targets.length / 2} host addresses`);
   });
 
   run(A.ptrace, async () => {
@@ -482,16 +495,17 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     const r = await sh(a, [
       'for p in /proc/[0-9]*; do printf "%s %s\\n" "${p#/proc/}" "$(tr "\\0" " " < $p/cmdline 2>/dev/null | cut -c1-80)"; done',
       'echo "PID1 $(tr "\\0" " " < /proc/1/cmdline)"',
-      `python3 -c "import ctypes,os; l=ctypes.CDLL(None,use_errno=True); rc=l.ptrace(16,${daemonPid},0,0); print('ATTACH', rc, os.strerror(ctypes.get_errno()))"`,
     ].join('\n'), { root: true });
-    const lines = r.stdout.split('\n');
+    // A separate exec: old gVisor Sentries have crashed on this attach (the sandbox dies, nothing outside is touched).
+    const at = await sh(a, `python3 -c "import ctypes,os; l=ctypes.CDLL(None,use_errno=True); rc=l.ptrace(16,${daemonPid},0,0); print('ATTACH', rc, os.strerror(ctypes.get_errno()))"`, { root: true });
+    const lines = [...r.stdout.split('\n'), ...at.stdout.split('\n')];
     const procs = lines.filter((l) => /^\d+ /.test(l));
     const hostOnes = procs.filter((l) => /paddockd|dockerd|containerd|vitest|systemd|sshd|runsc/.test(l));
     const pid1 = lines.find((l) => l.startsWith('PID1 ')) ?? '';
     const attach = lines.find((l) => l.startsWith('ATTACH ')) ?? '';
     const attachedHost = /^ATTACH 0/.test(attach) && procs.some((l) => l.startsWith(`${daemonPid} `) && /node|paddockd/.test(l));
     record(A.ptrace, tier, hostOnes.length === 0 && /tini/.test(pid1) && !attachedHost,
-      hostOnes.length ? `host processes visible: ${short(hostOnes.join('; '))}` : `${procs.length} processes visible, all the sandbox's own; PID 1 is ${pid1.slice(5).trim().split(' ')[0]}; ptrace(paddockd pid ${daemonPid}): ${attach.replace(/^ATTACH -?\d+ /, '') || 'refused'}`);
+      hostOnes.length ? `host processes visible: ${short(hostOnes.join('; '))}` : `${procs.length} processes visible, all the sandbox's own; PID 1 is ${pid1.slice(5).trim().split(' ')[0]}; ptrace(paddockd pid ${daemonPid}): ${attach.replace(/^ATTACH -?\d+ /, '') || 'no answer'}`);
   });
 
   run(A.caps, async () => {
@@ -519,9 +533,9 @@ describe.each(TIERS)('on the %s tier', (tier) => {
   run(A.paddockd, async () => {
     const net = Object.values(inspect(a).NetworkSettings.Networks)[0]!;
     const targets = [net.Gateway, '127.0.0.1', ...hostAddresses()].map((ip) => `${ip}:${h.port}`);
-    const r = await sh(a, [connectScript(targets), `[ -e ${h.stateDir}/paddockd.sock ] && echo "FOUND unix socket"; find / \\( -path /proc -o -path /sys \\) -prune -o -name 'paddockd.sock' -print 2>/dev/null | sed 's/^/FOUND /'`].join('\n'));
+    const r = await sh(a, [`[ -e ${h.stateDir}/paddockd.sock ] && echo "FOUND unix socket"; find / \\( -path /proc -o -path /sys \\) -prune -o -name 'paddockd.sock' -print 2>/dev/null | sed 's/^/FOUND /'`, connectScript(targets)].join('\n'));
     const bad = [...openLines(r.stdout), ...r.stdout.split('\n').filter((l) => l.startsWith('FOUND'))];
-    record(A.paddockd, tier, bad.length === 0, bad.length ? bad.join('; ') : `port ${h.port} closed on the gateway ${net.Gateway} and ${targets.length - 2} host addresses; no paddockd.sock`);
+    record(A.paddockd, tier, bad.length === 0 && ran(r), bad.length ? bad.join('; ') : `port ${h.port} closed on the gateway ${net.Gateway} and ${targets.length - 2} host addresses; no paddockd.sock`);
   });
 
   run(A.hostLoopback, async () => {
@@ -529,7 +543,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     const targets = [net.Gateway, ...hostAddresses()].map((ip) => `${ip}:${loopbackPort}`);
     const r = await sh(a, connectScript(targets));
     const reached = openLines(r.stdout).filter((l) => l.includes(token));
-    record(A.hostLoopback, tier, reached.length === 0, reached.length ? `reached: ${reached.join('; ')}` : `closed on the gateway and ${targets.length - 1} host addresses`);
+    record(A.hostLoopback, tier, reached.length === 0 && ran(r), reached.length ? `reached: ${reached.join('; ')}` : `closed on the gateway and ${targets.length - 1} host addresses`);
   });
 
   run(A.hostAny, async () => {
@@ -537,7 +551,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     const targets = [net.Gateway, ...hostAddresses()].map((ip) => `${ip}:${anyAddrPort}`);
     const r = await sh(a, connectScript(targets));
     const reached = openLines(r.stdout).filter((l) => l.includes(token)).map((l) => l.split(' ')[1]);
-    record(A.hostAny, tier, reached.length === 0,
+    record(A.hostAny, tier, reached.length === 0 && ran(r),
       reached.length ? `reached the host service at ${reached.length} of ${targets.length} addresses (${short(reached.join(', '), 80)}): the host owns the gateway address of the sandbox's internal network, and the engine's isolation rules only cover forwarded traffic` : `closed on the gateway and ${targets.length - 1} host addresses`);
   });
 
@@ -552,6 +566,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     const dropRule = rules.split('\n').some((l) => l.includes(`-i ${bridge}`) && l.includes(`! -d ${subnet}`) && l.endsWith('-j DROP'));
     const hostRoute = spawnSync('ip', ['route', 'get', '169.254.169.254'], { encoding: 'utf8' }).stdout;
     const local = /^local /.test(hostRoute) || hostAddresses().includes('169.254.169.254');
+    expect(r.stdout, 'the route query ran').toMatch(/rc=\d+/);
     const noRoute = !/rc=0/.test(r.stdout);
     const held = noRoute || (netInfo.Internal && dropRule && !local);
     record(A.metadata, tier, held,
@@ -564,7 +579,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     const self = await sh(b, connectScript([`${ipB}:8080`]));
     expect(openLines(self.stdout), 'the second sandbox serves on its own address').toHaveLength(1);
     const r = await sh(a, connectScript([`${ipB}:8080`]));
-    record(A.otherSandbox, tier, openLines(r.stdout).length === 0, openLines(r.stdout).length ? `connected to ${ipB}:8080` : `${ipB}:8080 answers from the second sandbox itself, not from the first (separate internal networks)`);
+    record(A.otherSandbox, tier, openLines(r.stdout).length === 0 && ran(r), openLines(r.stdout).length ? `connected to ${ipB}:8080` : `${ipB}:8080 answers from the second sandbox itself, not from the first (separate internal networks)`);
   });
 
   run(A.otherHome, async () => {
@@ -574,10 +589,11 @@ describe.each(TIERS)('on the %s tier', (tier) => {
       `cat ${wsB}/other-file /home/agent/other-secret 2>&1`,
       `grep -rIs --exclude-dir=proc --exclude-dir=sys --exclude-dir=usr -l 'OTHER-${t2}' / 2>/dev/null | head -3`,
       `mkdir -p ${wsB} && echo PWNED > ${wsB}/pwned; ls /var/lib/docker 2>&1 | head -1`,
+      'echo END',
     ].join('\n'), { root: true });
     const leaked = out(r).includes(`OTHER-${t2}`);
     const wrote = existsSync(join(wsB, 'pwned'));
-    record(A.otherHome, tier, !leaked && !wrote, leaked ? `read: ${short(out(r))}` : wrote ? "wrote into the other sandbox's workspace" : "the other sandbox's HOME volume and workspace are not mounted here; the write landed in the attacker's own filesystem");
+    record(A.otherHome, tier, !leaked && !wrote && ran(r), leaked ? `read: ${short(out(r))}` : wrote ? "wrote into the other sandbox's workspace" : "the other sandbox's HOME volume and workspace are not mounted here; the write landed in the attacker's own filesystem");
   });
 
   // ---- exhaustion (a second sandbox and paddockd must stay responsive) ----
