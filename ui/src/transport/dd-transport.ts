@@ -43,11 +43,14 @@ export class DockerDesktopTransport implements Transport {
 
   async request<T = unknown>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
     try {
+      // paddockd refuses an empty body labelled application/json (400), and the SDK does not say how
+      // a null `data` goes over the socket: every non-GET request carries a JSON object.
+      const withBody = method !== 'GET';
       const answer = await this.dd.extension.vm!.service!.request({
         url: `${API_PREFIX}${path}`,
         method,
-        headers: { 'Content-Type': 'application/json' },
-        data: body ?? null,
+        headers: withBody ? { 'Content-Type': 'application/json' } : {},
+        data: withBody ? (body ?? {}) : null,
       });
       if (method !== 'GET') setTimeout(() => this.kick?.(), DD_KICK_DELAY_MS);
       return answer as T;

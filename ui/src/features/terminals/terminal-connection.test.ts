@@ -106,11 +106,13 @@ describe('TerminalConnection', () => {
     const ws = t.last();
     ws.accept();
     ws.text(hello);
-    t.conn.sendInput('\x1b[?1;2c'); // answer to a DA query in the replay / from tmux
+    t.conn.sendInput('\x1b[12;40R'); // a cursor-position answer to something in the replay
     t.conn.sendInput('l');
     expect(ws.sent.slice(1)).toEqual([new TextEncoder().encode('l')]);
     await vi.advanceTimersByTimeAsync(ATTACH_QUIET_MS);
-    t.conn.sendInput('\x1b[?1;2c'); // vim asking later must get its answer
+    t.conn.sendInput('\x1b[12;40R'); // a program asking later gets its answer
+    expect(ws.sent).toHaveLength(3);
+    t.conn.sendInput('\x1b[?1;2c\x1b[>0;276;0c'); // tmux's late device-attribute probe: never typed into the shell
     expect(ws.sent).toHaveLength(3);
   });
 

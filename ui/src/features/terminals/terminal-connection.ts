@@ -7,7 +7,7 @@
 import { PROTOCOL_VERSION, ServerControl, TerminalCloseCode, TERMINAL_MAX_INPUT_FRAME_BYTES, type ClientControl } from '../../core';
 import { backoffDelay } from '../../transport/backoff';
 import { AckBatcher } from './ack-batcher';
-import { ATTACH_QUIET_MS, isTerminalReport } from './terminal-reports';
+import { ATTACH_QUIET_MS, isDeviceAttributesReport, isTerminalReport } from './terminal-reports';
 
 /** The subset of WebSocket this class uses (the browser's WebSocket satisfies it). */
 export interface SocketLike {
@@ -177,7 +177,7 @@ export class TerminalConnection {
   sendInput(data: string | Uint8Array): void {
     const ws = this.socket;
     if (!ws || ws.readyState !== OPEN || !this.greeted) return;
-    if (typeof data === 'string' && Date.now() < this.quietUntil && isTerminalReport(data)) return;
+    if (typeof data === 'string' && (isDeviceAttributesReport(data) || (Date.now() < this.quietUntil && isTerminalReport(data)))) return;
     const bytes = typeof data === 'string' ? encoder.encode(data) : data;
     for (let i = 0; i < bytes.byteLength; i += TERMINAL_MAX_INPUT_FRAME_BYTES) {
       ws.send(bytes.subarray(i, i + TERMINAL_MAX_INPUT_FRAME_BYTES));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTerminalReport } from './terminal-reports';
+import { isDeviceAttributesReport, isTerminalReport } from './terminal-reports';
 
 describe('isTerminalReport', () => {
   it('recognises what xterm answers to tmux and replayed queries', () => {
@@ -11,5 +11,14 @@ describe('isTerminalReport', () => {
     for (const k of ['a', 'echo hi\r', '\x03', '\x1b', '\x1b[A', '\x1b[1;5C', '\x1bOP', 'c', '1;2c', '\x1b[200~paste\x1b[201~', '\x1b[?1;2cls']) {
       expect(isTerminalReport(k), JSON.stringify(k)).toBe(false);
     }
+  });
+});
+
+describe('isDeviceAttributesReport', () => {
+  it('is only DA and XTVERSION answers', () => {
+    expect(isDeviceAttributesReport('\x1b[?1;2c\x1b[>0;276;0c')).toBe(true);
+    expect(isDeviceAttributesReport('\x1bP>|xterm.js(5.5.0)\x1b\\')).toBe(true);
+    expect(isDeviceAttributesReport('\x1b[12;40R')).toBe(false);
+    expect(isDeviceAttributesReport('1;2c')).toBe(false);
   });
 });
