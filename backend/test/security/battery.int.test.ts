@@ -29,7 +29,7 @@ const EXEC_TIMEOUT_MS = 120_000; // an exec into a sandbox that dies mid-attack 
 const CONNECT_TIMEOUT_S = 3; // a dropped SYN would otherwise hang for minutes
 const ATTACKER_MEMORY = '1536m'; // above the 1 GiB /tmp bound, so the tmpfs limit (not OOM) stops the fill
 const ATTACKER_PIDS = 256;
-const LOG_FLOOD_BYTES = 40 * 1024 ** 2; // twice the engine's bound (2 × 10m)
+const LOG_FLOOD_BYTES = 30 * 1024 ** 2; // half again the engine's bound (2 × 10m)
 const DISK_LIMIT_BYTES = 256 * 1024 ** 2; // the test's writable-layer bound (paddockd's default is 20g)
 const DISK_FILL_MB = 3000; // far beyond the bound: the watch must stop the writer well before
 const DOC_PATH = join(BACKEND_DIR, '..', 'docs', 'security.md');
@@ -603,7 +603,8 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     const pidsFile = `/sys/fs/cgroup/pids/docker/${info.Id}/pids`;
     let peak = 0;
     const sampler = setInterval(() => { try { peak = Math.max(peak, Number(readFileSync(`${pidsFile}.current`, 'utf8'))); } catch { /* cgroup v2 or gone */ } }, 200);
-    const bomb = sh(a, "timeout -s KILL 10 bash -c ':(){ :|:& };:' 2>&1 | sort | uniq -c | sort -rn | head -2; echo done", { timeoutMs: 120_000 });
+    // Output to /dev/null: the bomb's orphans would otherwise hold the exec's stdout open forever.
+    const bomb = sh(a, "timeout -s KILL 10 bash -c ':(){ :|:& };:' >/dev/null 2>&1; echo done", { timeoutMs: 120_000 });
     const [r, p] = await during(bomb, b, 4000);
     clearInterval(sampler);
     let max = '';
@@ -613,11 +614,11 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     // The bomb's orphans keep the sandbox at its pids limit: a restart is how a user recovers it.
     await h.cli(['stop', a]);
     record(A.forkBomb, tier, responsive(p) && bounded,
-      `host pids cgroup peak ${peak} of max ${max || '?'}${/Resource temporarily unavailable|retry/.test(r.stdout) ? ' (fork: Resource temporarily unavailable)' : ''}; ${responsiveText(p)}`);
+      `host pids cgroup peak ${peak} of max ${max || '?'}${/done/.test(r.stdout) ? '' : ' (the exec did not come back)'}; ${responsiveText(p)}`);
   });
 
   run(A.tmpFill, async () => {
-    const fill = sh(a, 'dd if=/dev/zero of=/tmp/fill bs=1M count=1300 2>&1 | tail -2; du -m /tmp/fill | cut -f1; rm -f /tmp/fill', { timeoutMs: 180_000 });
+    const fill = sh(a, 'dd if=/dev/zero of=/tmp/fill bs=1M count=1300 2>&1 | grep -E "No space|copied"; du -m /tmp/fill | cut -f1; rm -f /tmp/fill', { timeoutMs: 180_000 });
     const [r, p] = await during(fill, b, 2000);
     const mb = Number(r.stdout.trim().split('\n').at(-1));
     record(A.tmpFill, tier, responsive(p) && mb > 0 && mb <= 1025 && /No space left/.test(r.stdout),
