@@ -6,6 +6,7 @@
  */
 import type { AppContext, RouteModule } from '../api/context.js';
 import { registerAuditFeature } from '../audit/feature.js';
+import { Label } from '../core/labels.js';
 import { registerEgress } from '../egress/index.js';
 import { registerPolicyFeature } from '../policy/feature.js';
 import type { SandboxService } from '../sandboxes/service.js';
@@ -21,7 +22,11 @@ export const logMasker = new SecretMasker();
 export async function registerFeatures(ctx: AppContext, sandboxes: SandboxService, modules: RouteModule[]): Promise<void> {
   const audit = await registerAuditFeature(ctx, sandboxes, modules, startHooks, stopHooks);
   const policy = await registerPolicyFeature(ctx, sandboxes, modules, stopHooks, audit);
-  const egress = registerEgress(ctx, sandboxes, modules, { startHooks, stopHooks }, { policy });
+  // A test or bench paddockd (own state dir, own control token) gets its own proxy, so it never
+  // recreates the proxy of the user's paddockd or of another run.
+  const run = ctx.extraLabels[Label.Test];
+  const scoped = run ? { containerName: `paddock-egress-${run}`, outboundNetwork: `paddock-egress-out-${run}` } : {};
+  const egress = registerEgress(ctx, sandboxes, modules, { startHooks, stopHooks }, { policy, ...scoped });
   // network decisions reach the audit log aggregated per host per minute
   egress.followLog(null, (d) => audit.recordNetworkDecision(d.sandbox, d.host, d.allowed, d.bytesUp + d.bytesDown));
   registerSecretsFeature(ctx, sandboxes, modules, { startHooks, stopHooks }, { masker: logMasker, egress, audit });
