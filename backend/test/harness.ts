@@ -56,7 +56,7 @@ export class Harness {
     if (!this.port) this.port = await freePort();
     this.daemon = spawn(process.execPath, [PADDOCKD_BIN], { env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
     this.client = new DaemonClient(resolvePaths(this.env));
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 60_000; // a busy 2-core CI machine can take a while
     while (Date.now() < deadline) {
       if (await this.client.status()) return;
       await new Promise((r) => setTimeout(r, 100));

@@ -10,7 +10,8 @@ describe('parseScope', () => {
   it.each([
     ['global', { kind: 'global' }],
     ['agent:claude', { kind: 'agent', target: 'claude' }],
-    ['sandbox:claude-web_1.x', { kind: 'sandbox', target: 'claude-web_1.x' }],
+    ['sandbox:claude-web_1-x', { kind: 'sandbox', target: 'claude-web_1-x' }],
+    ['sandbox:has.dot', null],
     ['agent:Claude', null],
     ['sandbox:../x', null],
     ['team:x', null],

@@ -36,7 +36,7 @@ function specFor(name: string): SandboxSpec {
     name, agent: 'shell', workspace, image: IMAGE, isolation: 'container', runtime: 'runc', network: 'none', networkName: null,
     allowHosts: [], mounts: [], cpus: 1, memoryBytes: 512 * 1024 ** 2, pids: 256, autonomy: true, uid: AGENT_UID, gid: AGENT_GID,
     agentArgs: [], agentArgv: ['sleep', 'infinity'], env: {}, homeVolume: homeVolumeName(name), createdAt: new Date().toISOString(),
-    extraLabels: TEST_LABELS, dns: null, tmpfs: {},
+    extraLabels: TEST_LABELS, dns: null, tmpfs: {}, volumes: [],
   };
 }
 

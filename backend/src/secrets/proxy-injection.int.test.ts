@@ -108,7 +108,7 @@ async function makeSandbox(short: string, secretsReq: unknown[], allowHosts: str
     name, agent: 'claude', workspace, image: SANDBOX_IMAGE, isolation: 'container', runtime: 'runc', network: 'allowlist', networkName,
     allowHosts, mounts: [], cpus: 1, memoryBytes: 512 * 1024 ** 2, pids: 256, autonomy: true, uid: AGENT_UID, gid: AGENT_UID, agentArgs: [],
     agentArgv: ['sleep', 'infinity'], env: {}, homeVolume: homeVolumeName(name), createdAt: new Date().toISOString(), extraLabels: TEST_LABELS,
-    dns: null, tmpfs: {},
+    dns: null, tmpfs: {}, volumes: [],
   };
   const ctx: CreateContext = { actor: 'cli', request: { agent: 'claude', workspace, secrets: secretsReq } as unknown as CreateSandboxRequest, plan };
   for (const h of [egressSvc, secrets] as SandboxHooks[]) await h.beforeCreate?.(spec, ctx);

@@ -90,7 +90,7 @@ function specFor(name: string): SandboxSpec {
   return {
     name, agent: 'claude', workspace: '/w', image: 'img', isolation: 'container', runtime: 'runc', network: 'allowlist', networkName: 'n',
     allowHosts: [], mounts: [], cpus: 1, memoryBytes: 1 << 30, pids: 100, autonomy: true, uid: 1000, gid: 1000, agentArgs: [], agentArgv: [],
-    env: {}, homeVolume: 'h', createdAt: '2026-01-01T00:00:00Z', extraLabels: {}, dns: null, tmpfs: {},
+    env: {}, homeVolume: 'h', createdAt: '2026-01-01T00:00:00Z', extraLabels: {}, dns: null, tmpfs: {}, volumes: [],
   };
 }
 

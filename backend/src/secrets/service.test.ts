@@ -20,7 +20,7 @@ function specFor(name: string, over: Partial<SandboxSpec> = {}): SandboxSpec {
     name, agent: 'claude', workspace: '/work/p', image: 'img', isolation: 'container', runtime: 'runc', network: 'allowlist',
     networkName: `paddock-net-${name}`, allowHosts: [], mounts: [], cpus: 1, memoryBytes: 1 << 30, pids: 100, autonomy: true,
     uid: 1000, gid: 1000, agentArgs: [], agentArgv: ['claude'], env: {}, homeVolume: `paddock-home-${name}`, createdAt: '2026-01-01T00:00:00Z',
-    extraLabels: {}, dns: null, tmpfs: {}, ...over,
+    extraLabels: {}, dns: null, tmpfs: {}, volumes: [], ...over,
   };
 }
 
@@ -258,9 +258,11 @@ describe('SecretsService', () => {
     expect(spec.volumes).toEqual([{ name: 'paddock-creds-claude', target: '/home/agent/.claude' }]);
     expect(spec.env.CLAUDE_CONFIG_DIR).toBe('/home/agent/.claude');
     expect(engine.volumesMade).toEqual([{ name: 'paddock-creds-claude', labels: { 'io.paddock.managed': 'true', 'io.paddock.kind': 'creds', 'io.paddock.agent': 'claude' } }]);
-    const without = specFor('login2');
+    // an agent whose login is not shared gets nothing extra
+    const without = Object.assign(specFor('login2'), { agent: 'codex' });
     await svc.beforeCreate(without, ctxFor([]));
     expect(without.env).toEqual({});
+    expect(without.volumes).toEqual([]);
     expect(() => svc.setSharedLogin('shell', true, 'cli')).toThrow(/does not know where shell keeps its login/);
   });
 });
