@@ -11,6 +11,8 @@ import type { TerminalService, ViewerSocket } from '../terminal/service.js';
 import type { WebSocket } from 'ws';
 import { actorOf, type AppContext } from './context.js';
 import type { WorkspaceStore } from './workspaces.js';
+import { parse } from './validate.js';
+export { parse };
 
 export const SSE_HEARTBEAT_MS = 25_000; // keeps proxies and the browser from dropping an idle stream
 
@@ -22,14 +24,6 @@ export interface CoreDeps {
   status(): Promise<DaemonStatus>;
 }
 
-export function parse<T extends z.ZodTypeAny>(schema: T, body: unknown): z.infer<T> {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new PaddockError(ErrorCode.BadInput, `${i?.path.length ? i.path.join('.') + ': ' : ''}${i?.message ?? 'invalid request'}`);
-  }
-  return r.data;
-}
 
 const NameParams = z.object({ name: z.string().min(1).max(128) });
 
@@ -78,9 +72,12 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext, deps: 
 
   app.post(`${P}/sandboxes`, async (req, reply) => {
     const body = parse(CreateSandboxRequest, req.body);
-    const { sandbox, reused } = await sandboxes.create(body, actorOf(req), (line) =>
-      ctx.events.emit({ type: 'image', agent: body.agent, state: 'building', progress: line }),
-    );
+    let built = false;
+    const { sandbox, reused } = await sandboxes.create(body, actorOf(req), (line) => {
+      built = true;
+      ctx.events.emit({ type: 'image', agent: body.agent, state: 'building', progress: line });
+    });
+    if (built) ctx.events.emit({ type: 'image', agent: body.agent, state: 'ready' });
     return reply.code(reused ? 200 : 201).send(sandbox);
   });
 

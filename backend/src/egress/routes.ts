@@ -12,6 +12,7 @@ import {
 import { API_PREFIX, type NetworkMode, type UpdateSandboxRequest } from '../core/protocol.js';
 import { actorOf, type Actor, type AppContext, type RouteModule } from '../api/context.js';
 import type { EgressService } from './service.js';
+import { parse } from '../api/validate.js';
 
 export const NETWORK_SSE_HEARTBEAT_MS = 25_000; // same as /events: keeps idle streams from being dropped
 export const NETWORK_LOG_MAX_LIMIT = 5000; // the proxy keeps this many decisions at most
@@ -20,14 +21,6 @@ interface SandboxUpdater {
   update(name: string, change: UpdateSandboxRequest, actor: Actor): Promise<unknown>;
 }
 
-function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
-  const r = schema.safeParse(input ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new PaddockError(ErrorCode.BadInput, `${i?.path.length ? i.path.join('.') + ': ' : ''}${i?.message ?? 'invalid request'}`);
-  }
-  return r.data;
-}
 
 const NameParams = z.object({ name: z.string().min(1).max(128) });
 const LogQuery = z.object({

@@ -102,8 +102,9 @@ export class SandboxService {
 
   // ---- reading ------------------------------------------------------------------------------
 
+  /** Sandboxes of this paddockd: a test or bench daemon (extra labels) sees only its own. */
   private async containers(): Promise<ContainerSummary[]> {
-    return this.ctx.engine.containers.list({ [Label.Managed]: 'true', [Label.Kind]: 'sandbox' });
+    return this.ctx.engine.containers.list({ ...this.ctx.extraLabels, [Label.Managed]: 'true', [Label.Kind]: 'sandbox' });
   }
 
   private toInfo(c: ContainerSummary, spec: SandboxLabelSpec): SandboxInfo {
@@ -140,7 +141,7 @@ export class SandboxService {
   }
 
   async find(name: string): Promise<SandboxInfo | null> {
-    const matches = await this.ctx.engine.containers.list({ [Label.Managed]: 'true', [Label.Kind]: 'sandbox', [Label.Sandbox]: name });
+    const matches = await this.ctx.engine.containers.list({ ...this.ctx.extraLabels, [Label.Managed]: 'true', [Label.Kind]: 'sandbox', [Label.Sandbox]: name });
     const c = matches[0];
     const spec = c ? decodeSpecLabel(c.labels[Label.Spec]) : null;
     return c && spec ? this.toInfo(c, spec) : null;

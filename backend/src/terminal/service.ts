@@ -119,7 +119,6 @@ export class TerminalService {
     let closed = false;
     let flow: FlowController | null = null;
     const scanner = new ExitMarkerScanner();
-    const pendingInput: Buffer[] = [];
 
     const fail = (code: number, reason: string) => {
       if (closed) return;
@@ -155,8 +154,9 @@ export class TerminalService {
 
     sock.onBinary((data) => {
       if (!started) return fail(TerminalCloseCode.ProtocolError, 'send a hello message before terminal input');
+      // Input before the tmux client exists is dropped: it is the viewer's answers to terminal
+      // queries of an earlier screen, which would otherwise be typed into the agent.
       if (exec) exec.stream.write(data);
-      else pendingInput.push(data);
     });
 
     sock.onText((text) => {
@@ -199,7 +199,6 @@ export class TerminalService {
               sock.close(TerminalCloseCode.SessionEnded, 'session ended');
               this.viewers.delete(teardown);
             });
-            for (const b of pendingInput.splice(0)) e.stream.write(b);
           })
           .catch((err: unknown) => {
             const pe = err instanceof PaddockError ? err : null;
