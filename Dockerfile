@@ -7,8 +7,8 @@
 # Classic-builder compatible on purpose (no RUN --mount): Docker 20.10 without BuildKit builds it.
 ARG BASE_IMAGE=debian:trixie-slim
 
-# ---- build: UI (Vite, relative asset URLs) and backend (tsc) -----------------------------------
-FROM ${BASE_IMAGE} AS build
+# ---- toolchain: Debian's Node.js and npm ------------------------------------------------------
+FROM ${BASE_IMAGE} AS toolchain
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm ca-certificates \
@@ -18,22 +18,25 @@ COPY extension/extra-ca/ /usr/local/share/ca-certificates/
 RUN update-ca-certificates >/dev/null 2>&1 || true
 ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt npm_config_cafile=/etc/ssl/certs/ca-certificates.crt
 WORKDIR /src
-# Manifests first, so a source edit does not re-download every dependency.
+# Manifests only, so a source edit re-downloads nothing.
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY backend/package.json backend/
 COPY ui/package.json ui/
+
+# ---- runtime dependencies of paddockd only -------------------------------------------------------
+FROM toolchain AS prod-deps
+RUN npm ci --workspace backend --omit=dev --no-audit --no-fund --loglevel=error
+
+# ---- build: UI (Vite, relative asset URLs) and backend (tsc) -----------------------------------
+FROM toolchain AS build
 RUN npm ci --workspace backend --workspace ui --include-workspace-root --no-audit --no-fund --loglevel=error
 COPY backend/ backend/
 COPY ui/ ui/
+# Docker Desktop loads the UI from the image's files, so its asset URLs must be relative (Vite base './').
 RUN npm run build --workspace ui \
  && (cd backend && npx tsc -p tsconfig.json) \
  && test -f ui/dist/index.html && test -f backend/dist/daemon/main.js \
- && grep -q '"./assets/' ui/dist/index.html # Docker Desktop loads the UI from the image's files: asset URLs must be relative
-
-# ---- runtime dependencies only -------------------------------------------------------------------
-FROM build AS prod-deps
-RUN rm -rf node_modules backend/node_modules ui/node_modules \
- && npm ci --workspace backend --omit=dev --no-audit --no-fund --loglevel=error
+ && grep -q '"./assets/' ui/dist/index.html
 
 # ---- the extension image -------------------------------------------------------------------------
 FROM ${BASE_IMAGE}
