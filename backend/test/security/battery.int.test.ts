@@ -621,7 +621,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     let max = '';
     try { max = readFileSync(`${pidsFile}.max`, 'utf8').trim(); } catch { /* cgroup v2 */ }
     await new Promise((res) => setTimeout(res, 1000));
-    const bounded = max === String(ATTACKER_PIDS) && peak <= ATTACKER_PIDS;
+    const bounded = max === String(ATTACKER_PIDS) && peak <= ATTACKER_PIDS + 2; // `docker exec` attaches its process past pids.max (the probe, our sampler's exec)
     // The bomb's orphans keep the sandbox at its pids limit: a restart is how a user recovers it.
     await h.cli(['stop', a]);
     record(A.forkBomb, tier, responsive(p) && bounded,
