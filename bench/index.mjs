@@ -2,7 +2,7 @@
  * Paddock's benchmark suite: each row a ratio against raw docker, measured in the same run on the
  * same machine with the same image and options. See bench/README.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { BenchDaemon, ROOT, docker, mustDocker, reapByLabel, reapEarlierBenchRuns, setupSandbox, TEST_LABEL } from './lib/harness.mjs';
@@ -21,6 +21,7 @@ export async function main(argv) {
   const started = new Date();
   const load = { before: loadavg() };
   let interrupted = false;
+  let raw = null;
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;
@@ -51,7 +52,8 @@ export async function main(argv) {
     Object.assign(results, { image, engine, runtimes: Object.keys(runtimes) });
     log(`image ${image}, engine ${engine}, runtimes ${Object.keys(runtimes).join(' ')}`);
     results.warnings = warnings;
-    const ctx = { tag: runId.slice(-5), warnings, runId, daemon, image, probe, runtimes: Object.keys(runtimes), raw: new RawDocker(runId, image), docker, log, root: ROOT };
+    raw = new RawDocker(runId, image);
+    const ctx = { tag: runId.slice(-5), warnings, runId, daemon, image, probe, runtimes: Object.keys(runtimes), raw, docker, log, root: ROOT };
 
     for (const name of selected) {
       if (interrupted) break;
@@ -75,6 +77,7 @@ export async function main(argv) {
     results.finished = new Date().toISOString();
     log('stopping paddockd and reaping ' + daemon.label);
     await daemon.stop();
+    for (const d of raw?.workspaces ?? []) rmSync(d, { recursive: true, force: true });
     reapByLabel(`${TEST_LABEL}=${runId}`);
   }
   const dir = join(ROOT, 'bench', 'results');
