@@ -11,13 +11,25 @@ export default defineConfig({
           include: ['backend/src/**/*.test.ts', 'ui/src/**/*.test.{ts,tsx}', 'images/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           environment: 'node',
+          testTimeout: 30_000, // a few unit tests write 10,000 fsync'd records; slow disks need the room
         },
       },
       {
         test: {
           name: 'integration',
           include: ['backend/src/**/*.int.test.ts', 'backend/test/**/*.int.test.ts', 'images/**/*.int.test.ts'],
-          exclude: ['**/node_modules/**'],
+          // the security battery is its own suite (npm run test:security): see docs/security.md
+          exclude: ['**/node_modules/**', 'backend/test/security/**'],
+          environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'security',
+          include: ['backend/test/security/**/*.int.test.ts'],
           environment: 'node',
           testTimeout: 600_000,
           hookTimeout: 900_000,

@@ -55,7 +55,7 @@ function vitest(project, filter = [], label = project) {
 
 if (suites.includes('unit')) vitest('unit');
 if (suites.includes('integration')) vitest('integration');
-else if (suites.includes('security')) vitest('integration', ['backend/test/security'], 'security');
+if (suites.includes('security')) vitest('security');
 if (suites.includes('e2e')) {
   const file = join(out, 'e2e.json');
   const code = step('end-to-end tests (Playwright, Chromium)', 'npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts', '--reporter=list,json'], {

@@ -14,6 +14,7 @@ import { DEFAULT_DETACH_KEYS, attach } from './attach.js';
 import { DaemonClient, ensureDaemon } from './client.js';
 import { registerPluginCommands } from './plugin.js';
 import { register as registerAudit } from './commands/audit.js';
+import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerNetwork } from './commands/network.js';
 import { parseSecretFlags, register as registerSecret } from './commands/secret.js';
 import { register as registerPolicy } from './commands/policy.js';
@@ -356,6 +357,7 @@ export function buildProgram(rest: string[]): Command {
   registerAudit(program, client);
   registerSecret(program, client);
   registerNetwork(program, client);
+  registerDoctor(program, client);
   return program;
 }
 

@@ -18,6 +18,8 @@ import { SandboxService } from '../sandboxes/service.js';
 import { TerminalService } from '../terminal/service.js';
 import { DEFAULT_DISK_LIMIT_BYTES, DiskWatch, diskLimitFromEnv } from '../sandboxes/disk-watch.js';
 import { maskingLogHooks } from '../secrets/mask.js';
+import { registerDoctorRoutes } from '../api/doctor-routes.js';
+import { formatBytes } from '../core/sizes.js';
 import { EventBus } from './events.js';
 import { resolvePaths, resolvePort } from './paths.js';
 import { PADDOCK_VERSION } from './version.js';
@@ -59,19 +61,21 @@ export async function main(): Promise<void> {
 
   const modules: RouteModule[] = [];
   await features.registerFeatures(ctx, sandboxes, modules);
+  modules.push(registerDoctorRoutes);
 
   // engines without storage quotas: stop a sandbox whose writable layer outgrows the bound
-  const diskLimit = diskLimitFromEnv() ?? DEFAULT_DISK_LIMIT_BYTES;
+  const diskLimit = diskLimitFromEnv(); // null: PADDOCK_DISK_LIMIT=0/off turns the bound off
   const diskWatch = new DiskWatch(engine, {
-    limitBytes: diskLimit,
+    limitBytes: diskLimit ?? DEFAULT_DISK_LIMIT_BYTES,
+    labels: { ...extraLabels, [Label.Managed]: 'true', [Label.Kind]: 'sandbox' },
     onExceeded: async (e) => {
       log.warn({ sandbox: e.name, sizeRw: e.sizeRw, limit: e.limitBytes }, 'writable layer over the disk limit: stopping the sandbox');
-      events.emit({ type: 'toast', level: 'warning', message: `${e.name} wrote more than ${Math.round(e.limitBytes / 1024 ** 3)} GiB outside its workspace and was stopped (PADDOCK_DISK_LIMIT).` });
+      events.emit({ type: 'toast', level: 'warning', message: `${e.name} wrote more than ${formatBytes(e.limitBytes)} outside its workspace and was stopped (PADDOCK_DISK_LIMIT).` });
       await sandboxes.stop(e.name).catch(() => undefined);
     },
     onError: (err) => log.warn({ err: String(err) }, 'disk watch failed'),
   });
-  diskWatch.start();
+  if (diskLimit !== null) diskWatch.start();
   features.stopHooks.push(async () => diskWatch.stop());
 
   const port = resolvePort();
