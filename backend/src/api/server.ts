@@ -41,7 +41,15 @@ function toPaddockError(err: unknown): PaddockError {
 
 async function buildApp(ctx: AppContext, deps: CoreDeps, opts: ServerOptions, kind: 'unix' | 'tcp'): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, forceCloseConnections: true });
-  await app.register(fastifyWebsocket, { options: { maxPayload: TERMINAL_MAX_INPUT_FRAME_BYTES } });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: TERMINAL_MAX_INPUT_FRAME_BYTES },
+    // ws answers a protocol error (e.g. 1009 for an oversized frame) with a close frame and is then
+    // CLOSING; terminating here, as the default handler does, would race that frame away (1006).
+    errorHandler: (error, socket) => {
+      ctx.log.warn({ err: String(error) }, 'terminal socket error');
+      if (socket.readyState !== socket.CLOSING) socket.terminate();
+    },
+  });
 
   app.setErrorHandler((err, req, reply) => {
     const pe = toPaddockError(err);
