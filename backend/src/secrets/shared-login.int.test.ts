@@ -45,9 +45,7 @@ async function launch(short: string): Promise<string> {
   await svc.beforeCreate(spec, ctx);
   expect(spec.volumes).toEqual([{ name: `paddock-creds-${AGENT}`, target: '/home/agent/.local/share/opencode' }]);
   await engine.volumes.create(spec.homeVolume, TEST_LABELS);
-  const body = buildContainerCreate(spec);
-  const hc = body.HostConfig as { Mounts: Record<string, unknown>[] };
-  hc.Mounts.push(...spec.volumes.map((v) => ({ Type: 'volume', Source: v.name, Target: v.target, ReadOnly: false })));
+  const body = buildContainerCreate(spec); // mounts spec.volumes itself
   const id = await engine.containers.create(body);
   await engine.containers.start(id);
   const deadline = Date.now() + READY_TIMEOUT_MS;
