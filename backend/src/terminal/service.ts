@@ -16,6 +16,7 @@ import { ExitMarkerScanner, stripExitMarkers } from './exit-marker.js';
 import { FlowController } from './flow.js';
 
 export const SCROLLBACK_REPLAY_LINES = 10_000; // matches tmux history-limit; ≥ 5,000 promised
+export const EXIT_RECHECK_MS = 400; // after attaching, when the agent may have exited unseen
 export const EXIT_NOTICE_SETTLE_MS = 150; // let the first screen draw reach the viewer before an "already exited" notice
 const DETACH_KEY = Buffer.from('\x1b[9876~'); // tmux.conf binds this (User0) to detach-client
 const DETACH_GRACE_MS = 500; // after sending the detach key, end the exec stream
@@ -119,6 +120,7 @@ export class TerminalService {
     let closed = false;
     let flow: FlowController | null = null;
     const scanner = new ExitMarkerScanner();
+    let sawExit = false;
 
     const fail = (code: number, reason: string) => {
       if (closed) return;
@@ -175,7 +177,7 @@ export class TerminalService {
           return fail(TerminalCloseCode.VersionMismatch, `protocol version ${msg.version} is not supported (paddockd speaks ${PROTOCOL_VERSION}); update your client`);
         }
         started = true;
-        void this.start(sock, name, sessionId, msg.cols, msg.rows, opts.scrollbackLines ?? SCROLLBACK_REPLAY_LINES, scanner, actor)
+        void this.start(sock, name, sessionId, msg.cols, msg.rows, opts.scrollbackLines ?? SCROLLBACK_REPLAY_LINES, () => (sawExit = true), actor)
           .then((e) => {
             if (closed) {
               e.stream.write(DETACH_KEY);
@@ -189,10 +191,24 @@ export class TerminalService {
               const codes = scanner.scan(chunk);
               // the marker is for paddockd; viewers get the exit as a control message instead
               const data = codes.length ? stripExitMarkers(chunk) : chunk;
-              for (const code of codes) sock.sendJson({ type: 'exit', code });
+              for (const code of codes) {
+                sawExit = true;
+                sock.sendJson({ type: 'exit', code });
+              }
               flow!.sent(data.length);
               if (data.length) sock.sendBinary(data);
             });
+            // The agent may exit between the status read in start() and our client attaching, and
+            // its exit marker then goes to nobody: read the status once more after attaching.
+            if (sessionId === 'agent') {
+              setTimeout(() => {
+                if (closed || sawExit) return;
+                void this.sandboxes.get(name).then((s) => this.sandboxes.agentStatus(s)).then(
+                  (st) => { if (!closed && !sawExit && st.state === 'exited') { sawExit = true; sock.sendJson({ type: 'exit', code: st.code }); } },
+                  () => undefined,
+                );
+              }, EXIT_RECHECK_MS).unref();
+            }
             void e.wait().then(() => {
               if (closed) return;
               closed = true;
@@ -221,7 +237,7 @@ export class TerminalService {
     });
   }
 
-  private async start(sock: ViewerSocket, name: string, sessionId: string, cols: number, rows: number, scrollback: number, _scanner: ExitMarkerScanner, actor: Actor): Promise<TtyExec> {
+  private async start(sock: ViewerSocket, name: string, sessionId: string, cols: number, rows: number, scrollback: number, onExitKnown: () => void, actor: Actor): Promise<TtyExec> {
     const s = await this.running(name);
     await this.checkSession(s, sessionId);
     const status = sessionId === 'agent' ? await this.sandboxes.agentStatus(s).catch(() => null) : null;
@@ -256,6 +272,7 @@ export class TerminalService {
     this.sandboxes.record(actor, 'terminal.attach', name, { session: sessionId });
     exec.stream.once('close', () => this.sandboxes.record(actor, 'terminal.detach', name, { session: sessionId }));
     if (status?.state === 'exited') {
+      onExitKnown();
       setTimeout(() => sock.sendJson({ type: 'exit', code: status.code }), EXIT_NOTICE_SETTLE_MS).unref();
     }
     return exec;
