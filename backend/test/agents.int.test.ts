@@ -23,7 +23,7 @@ describe('agents in sandboxes', () => {
     const argv = await h.cli(['exec', `${agent}-${h.run}`, '--', 'sh', '-c', "tr '\\0' ' ' < /run/paddock/agent.argv"]);
     expect(argv.stdout.trim().startsWith(agent)).toBe(true);
     await h.cli(['rm', '-f', `${agent}-${h.run}`]);
-  });
+  }, 1_500_000); // the first run builds the agent's image (npm install of its CLI)
 
   it('starts Claude Code in its autonomous mode, and without it when asked', async () => {
     const ws = makeWorkspace();
