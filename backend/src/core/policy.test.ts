@@ -230,7 +230,7 @@ describe('addresses', () => {
     const p = compile({ network: { denyHosts: ['169.254.169.254', 'evil.example'] } });
     expect(hostDenied(p, 'metadata.internal', '169.254.169.254')?.value).toBe('169.254.169.254');
     expect(hostDenied(p, 'sub.evil.example')?.value).toBe('evil.example');
-    expect(hostDenied(p, 'good.example', '1.1.1.1')).toBeNull();
+    expect(hostDenied(p, 'good.example', '203.0.115.10')).toBeNull();
     expect(denyHit(p, 'not a host')).toBeNull();
   });
 
