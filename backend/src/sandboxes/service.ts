@@ -8,7 +8,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { Actor, AppContext } from '../api/context.js';
 import { agentArgv, type AgentDefinition } from '../core/agents.js';
-import { ErrorCode, PaddockError, isPaddockError } from '../core/errors.js';
+import { ErrorCode, PaddockError } from '../core/errors.js';
 import { Label, decodeSpecLabel, type SandboxLabelSpec } from '../core/labels.js';
 import { assertWorkspaceAllowed, normalizeAbsolute } from '../core/paths.js';
 import type { CreateSandboxRequest, ExecResult, Isolation, Mount, NetworkMode, RuntimeInfo, SandboxInfo, SandboxState, UpdateSandboxRequest } from '../core/protocol.js';
@@ -17,7 +17,7 @@ import {
   DEFAULT_RESOURCES, buildContainerCreate, defaultSandboxName, homeVolumeName, missingRuntimeReason, networkNameFor, runtimeFor,
   uniqueName, validateEnv, type SandboxSpec,
 } from '../core/spec.js';
-import { allocateSubnet, type SubnetPlan } from '../core/subnets.js';
+import { allocateSubnet, planFor, type SubnetPlan } from '../core/subnets.js';
 import type { ContainerSummary } from '../engine/types.js';
 import { findAgent, loadCatalog } from '../images/catalog.js';
 import type { ImageBuilder, Progress } from '../images/builder.js';
@@ -505,7 +505,7 @@ export class SandboxService {
     }
     if (!attached.has(own)) {
       const net = await this.ctx.engine.networks.inspect(own);
-      const plan = net?.subnets[0] ? (await import('../core/subnets.js')).planFor(net.subnets[0]) : null;
+      const plan = net?.subnets[0] ? planFor(net.subnets[0]) : null;
       await this.ctx.engine.networks.connect(own, s.id, plan ? { ipv4: plan.sandbox } : {});
     }
     if (mode === 'open' && !attached.has(openNet)) await this.connectOpen(s.name, s.id);
@@ -566,4 +566,3 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-export { isPaddockError };
