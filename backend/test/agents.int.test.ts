@@ -1,4 +1,6 @@
 /** Every built-in coding agent starts inside a sandbox and answers --version. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, makeWorkspace, plain } from './harness.js';
 
@@ -35,4 +37,23 @@ describe('agents in sandboxes', () => {
     expect(off.stdout).not.toContain('--dangerously-skip-permissions');
     await h.cli(['rm', '-f', `auto-${h.run}`, `noauto-${h.run}`]);
   });
+
+  it('hands the agent a HOME it owns, even where the image left files there as root', async () => {
+    const dir = join(h.configDir, 'homey');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN mkdir -p /home/agent/.tool && echo built > /home/agent/.tool/state\n');
+    writeFileSync(join(h.configDir, 'agents.yaml'), `agents:\n  - name: homey\n    dockerfile: ${join(dir, 'Dockerfile')}\n    command: [bash, -l]\n`);
+    const name = `homey-${h.run}`;
+    expect((await h.cli(['run', 'homey', makeWorkspace(), '-d', '--name', name])).code).toBe(0);
+    const r = await h.cli(['exec', name, '--', 'sh', '-c', 'echo mine >> ~/.tool/state && cat ~/.tool/state && find ~ ! -user "$(id -u)"']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['built', 'mine']);
+    // a second start keeps what the agent made root-owned on purpose
+    await h.cli(['exec', name, '--root', '--', 'sh', '-c', 'touch /home/agent/rooted']);
+    await h.cli(['stop', name]);
+    await h.cli(['start', name]);
+    const after = await h.cli(['exec', name, '--', 'stat', '-c', '%u', '/home/agent/rooted']);
+    expect(after.stdout.trim()).toBe('0');
+    await h.cli(['rm', '-f', name]);
+  }, 600_000);
 });
