@@ -13,6 +13,8 @@ export const ErrorCode = {
   RuntimeUnavailable: 'runtime_unavailable',
   ImageBuildFailed: 'image_build_failed',
   Engine: 'engine_error',
+  /** The secret store cannot be opened (missing/wrong/unreadable key, damaged file); nothing was changed. */
+  SecretStore: 'secret_store_unavailable',
   Internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -42,13 +44,14 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   runtime_unavailable: 422,
   engine_unavailable: 503,
   engine_error: 502,
+  secret_store_unavailable: 503,
   internal: 500,
 };
 export function httpStatusFor(code: ErrorCode): number {
   return HTTP_STATUS[code] ?? 500;
 }
 
-/** CLI exit codes: 1 generic, 2 usage/bad input, 3 not found, 4 conflict, 5 policy, 6 engine. */
+/** CLI exit codes: 1 generic, 2 usage/bad input, 3 not found, 4 conflict, 5 policy, 6 engine, 7 image build, 8 secret store. */
 const EXIT_CODE: Record<ErrorCode, number> = {
   bad_input: 2,
   unauthorized: 2,
@@ -59,6 +62,7 @@ const EXIT_CODE: Record<ErrorCode, number> = {
   engine_error: 6,
   runtime_unavailable: 2,
   image_build_failed: 7,
+  secret_store_unavailable: 8,
   internal: 1,
 };
 export function exitCodeFor(code: ErrorCode): number {

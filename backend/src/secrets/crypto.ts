@@ -54,10 +54,10 @@ export function readKeyFile(path: string): Buffer | null {
     key = readFileSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new PaddockError(ErrorCode.Internal, `Cannot read the secrets key ${path} (${(err as Error).message}). Make it readable by the user running paddockd (chmod 600, owned by that user).`);
+    throw new PaddockError(ErrorCode.SecretStore, `Cannot read the secrets key ${path} (${(err as Error).message}). Make it readable by the user running paddockd (chmod 600, owned by that user).`);
   }
   if (key.length !== KEY_BYTES) {
-    throw new PaddockError(ErrorCode.Internal,
+    throw new PaddockError(ErrorCode.SecretStore,
       `The secrets key ${path} is ${key.length} bytes, not ${KEY_BYTES}: it is not a Paddock key. Restore the original key file from a backup; Paddock will not overwrite it.`,
       { path });
   }
@@ -77,7 +77,7 @@ export function createKeyFile(path: string): Buffer {
       const existing = readKeyFile(path);
       if (existing) return existing; // created concurrently by another writer: use it
     }
-    throw new PaddockError(ErrorCode.Internal, `Cannot create the secrets key ${path} (${(err as Error).message}). Check that paddockd's state directory is writable.`);
+    throw new PaddockError(ErrorCode.SecretStore, `Cannot create the secrets key ${path} (${(err as Error).message}). Check that paddockd's state directory is writable.`);
   }
   try {
     writeSync(fd, key);

@@ -103,6 +103,8 @@ describe('SecretStore', () => {
       writeFileSync(join(dir, KEY_FILE_NAME), wrong, { mode: 0o600 });
       const store = new SecretStore(dir);
       expect(() => store.list()).toThrow(/does not open the secret store.*Restore the matching secrets\.key.*has not changed either file/s);
+      // its own code, so the API answers 503 and the CLI exits 8, not as an internal fault
+      expect(() => store.list()).toThrow(expect.objectContaining({ code: 'secret_store_unavailable' }));
       await expect(store.set('K2', 'global', 'new-value')).rejects.toThrow(/does not open/);
       await expect(store.remove('K', 'global')).rejects.toThrow(/does not open/);
       unchanged(before, wrong);

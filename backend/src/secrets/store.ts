@@ -134,7 +134,7 @@ export class SecretStore {
       return this.content;
     }
     if (!key) {
-      throw new PaddockError(ErrorCode.Internal,
+      throw new PaddockError(ErrorCode.SecretStore,
         `The secret store ${this.storePath} exists but its key ${this.keyPath} is missing. Restore secrets.key from a backup; or, to start over and lose every stored secret, move ${this.storePath} away. Paddock has not changed either file.`,
         { storePath: this.storePath, keyPath: this.keyPath });
     }
@@ -146,7 +146,7 @@ export class SecretStore {
     }
     const plain = open(key, envelope);
     if (!plain) {
-      throw new PaddockError(ErrorCode.Internal,
+      throw new PaddockError(ErrorCode.SecretStore,
         `The secrets key ${this.keyPath} does not open the secret store ${this.storePath} (a different key, or a damaged file). Restore the matching secrets.key from a backup; or, to start over and lose every stored secret, move both files away. Paddock has not changed either file.`,
         { storePath: this.storePath, keyPath: this.keyPath });
     }
@@ -173,7 +173,7 @@ export class SecretStore {
 }
 
 function corrupt(storePath: string, keyPath: string): PaddockError {
-  return new PaddockError(ErrorCode.Internal,
+  return new PaddockError(ErrorCode.SecretStore,
     `The secret store ${storePath} is damaged (not a sealed Paddock store). Restore it from a backup; or, to start over and lose every stored secret, move ${storePath} and ${keyPath} away. Paddock has not changed either file.`,
     { storePath, keyPath });
 }
