@@ -39,6 +39,8 @@ export class Harness {
   readonly stateDir = mkdtempSync(join(tmpdir(), 'paddock-test-state-'));
   readonly configDir = mkdtempSync(join(tmpdir(), 'paddock-test-config-'));
   port = 0;
+  /** Extra environment for paddockd and the CLI (set before start). */
+  extraEnv: Record<string, string> = {};
   daemon: ChildProcess | null = null;
   client!: DaemonClient;
 
@@ -49,6 +51,7 @@ export class Harness {
       PADDOCK_CONFIG_DIR: this.configDir,
       PADDOCK_PORT: String(this.port),
       PADDOCK_TEST_RUN: this.run,
+      ...this.extraEnv,
     };
   }
 

@@ -6,7 +6,11 @@ import { assertWorkspaceAllowed, normalizeAbsolute } from '../core/paths.js';
 import type { Workspace } from '../core/protocol.js';
 
 export class WorkspaceStore {
-  constructor(private readonly file: string, private readonly homeDir: string | null) {}
+  constructor(
+    private readonly file: string,
+    private readonly homeDir: string | null,
+    private readonly remotePaths = process.env.PADDOCK_REMOTE_PATHS === '1',
+  ) {}
 
   list(): Workspace[] {
     try {
@@ -20,13 +24,17 @@ export class WorkspaceStore {
   add(input: string): Workspace {
     const path = normalizeAbsolute(input.trim().replace(/\/+$/, '') || '/');
     assertWorkspaceAllowed(path, this.homeDir);
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
-      throw new PaddockError(ErrorCode.BadInput, `${path} does not exist. Create the folder first, or check the path for typos.`);
+    // Remote paths (paddockd in the Docker Desktop extension): the folder is on the engine's host,
+    // checked by the engine when a sandbox is launched in it.
+    if (!this.remotePaths) {
+      let st;
+      try {
+        st = statSync(path);
+      } catch {
+        throw new PaddockError(ErrorCode.BadInput, `${path} does not exist. Create the folder first, or check the path for typos.`);
+      }
+      if (!st.isDirectory()) throw new PaddockError(ErrorCode.BadInput, `${path} is a file, not a folder. Add the project folder that contains it.`);
     }
-    if (!st.isDirectory()) throw new PaddockError(ErrorCode.BadInput, `${path} is a file, not a folder. Add the project folder that contains it.`);
     const all = this.list();
     const existing = all.find((w) => w.path === path);
     if (existing) return existing;

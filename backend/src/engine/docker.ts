@@ -26,9 +26,30 @@ export function engineError(err: unknown, what: string): PaddockError {
       `The Docker engine at ${describeEngineEndpoint()} is not answering (${e.code}) while trying to ${what}. Start it (run \`npm run preflight\` as root, or start Docker Desktop) and retry.`);
   }
   const msg = e?.json?.message ?? e?.reason ?? e?.message ?? String(err);
+  const hidden = pathHiddenFromEngine(msg);
+  if (hidden) return hidden;
   if (e?.statusCode === 404) return new PaddockError(ErrorCode.NotFound, `${what}: ${msg}`);
   if (e?.statusCode === 409) return new PaddockError(ErrorCode.Conflict, `${what}: ${msg}`);
   return new PaddockError(ErrorCode.Engine, `The engine refused to ${what}: ${msg.trim()}`);
+}
+
+/**
+ * The engine cannot see a bind source: it does not exist on the engine's host, or (Docker Desktop)
+ * the folder is not shared with the VM. Both read as a bad path, with the fix.
+ */
+export function pathHiddenFromEngine(msg: string): PaddockError | null {
+  const missing = /bind source path does not exist: (\S+)/.exec(msg);
+  if (missing) {
+    return new PaddockError(ErrorCode.BadInput,
+      `The engine cannot see ${missing[1]}: it does not exist on the engine's host. Check the path; with Docker Desktop, also add the folder (or a parent) under Settings → Resources → File sharing, then retry.`);
+  }
+  const denied = /Mounts denied:?\s*(?:The path )?(\S+)?/i.exec(msg);
+  if (denied) {
+    const path = denied[1] && denied[1].startsWith('/') ? `${denied[1]} ` : '';
+    return new PaddockError(ErrorCode.BadInput,
+      `Docker Desktop does not share ${path || 'this folder '}with its engine. Add the folder (or a parent) under Settings → Resources → File sharing, apply, then retry.`);
+  }
+  return null;
 }
 
 async function wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -22,6 +22,7 @@ import type { ContainerSummary } from '../engine/types.js';
 import { findAgent, loadCatalog } from '../images/catalog.js';
 import type { ImageBuilder, Progress } from '../images/builder.js';
 import type { CreateContext, SandboxHooks } from './hooks.js';
+import { probeRemoteOwner } from './remote-paths.js';
 import { SettingsStore } from './settings.js';
 import tarStream from 'tar-stream';
 
@@ -32,11 +33,18 @@ const AGENT_STATUS_TIMEOUT_MS = 3000; // a sandbox that cannot answer `paddock-c
 
 export interface HostFacts {
   homeDir: string | null;
+  /**
+   * Workspace paths belong to the engine's host, not to paddockd's filesystem (paddockd in the
+   * Docker Desktop extension's container: PADDOCK_REMOTE_PATHS=1). Then paddockd never stats them;
+   * the engine checks they exist and a probe container reads their owner.
+   */
+  remotePaths: boolean;
   gitIdentity(): { name: string | null; email: string | null };
 }
 
 export const realHostFacts: HostFacts = {
   homeDir: homedir(),
+  remotePaths: process.env.PADDOCK_REMOTE_PATHS === '1',
   gitIdentity: (() => {
     let cached: { name: string | null; email: string | null } | null = null;
     return () => {
@@ -209,7 +217,7 @@ export class SandboxService {
     const pids = req.pids !== undefined ? parsePids(req.pids) : DEFAULT_RESOURCES.pids;
     const userEnv = req.env ?? {};
     validateEnv(userEnv);
-    const owner = statSync(workspace);
+    const localOwner = this.host.remotePaths ? null : statSync(workspace);
     const git = this.host.gitIdentity();
     const network: NetworkMode = req.network ?? 'allowlist';
 
@@ -217,6 +225,7 @@ export class SandboxService {
     const made: { container?: string; network?: string; volume?: string } = {};
     try {
       const image = await this.builder.ensureAgent(agent, progress);
+      const owner = localOwner ?? (await this.remoteOwner(image, workspace, mounts));
       const spec: SandboxSpec = {
         name,
         agent: agent.name,
@@ -359,9 +368,21 @@ export class SandboxService {
     return this.get(s.name);
   }
 
+  /** Remote paths: the engine checks the workspace and extra mounts exist, and says who owns the workspace. */
+  private async remoteOwner(image: string, workspace: string, mounts: Mount[]): Promise<{ uid: number; gid: number }> {
+    const labels = { ...this.ctx.extraLabels, [Label.Managed]: 'true', [Label.Kind]: 'probe' };
+    for (const m of mounts) await probeRemoteOwner(this.ctx.engine, image, m.source, labels).catch((err: unknown) => {
+      // a mount source may be a file; only "cannot see it" matters here
+      if (err instanceof PaddockError && err.code === ErrorCode.BadInput && /not a directory/.test(err.message)) return;
+      throw err;
+    });
+    return probeRemoteOwner(this.ctx.engine, image, workspace, labels);
+  }
+
   private checkWorkspace(input: string): string {
     const path = normalizeAbsolute(input.replace(/\/+$/, '') || '/');
     assertWorkspaceAllowed(path, this.host.homeDir);
+    if (this.host.remotePaths) return path; // the engine's host owns it: checked by the engine at create
     let st;
     try {
       st = statSync(path);
@@ -377,6 +398,7 @@ export class SandboxService {
   private checkMount(m: Mount): Mount {
     const source = normalizeAbsolute(m.source);
     assertWorkspaceAllowed(source, this.host.homeDir);
+    if (this.host.remotePaths) return { source, readOnly: m.readOnly };
     try {
       statSync(source);
     } catch {
