@@ -278,6 +278,9 @@ function PaneOverlay({ pane, conn, running, exists, sessionRef }: { pane: Pane; 
       role="status"
       sx={{
         position: 'absolute',
+        // above xterm's own layers (its link layer canvas and helper textarea use z-index up to 5),
+        // or they swallow clicks on the notice's buttons
+        zIndex: 10,
         left: 0,
         right: 0,
         ...(bottom ? { bottom: 0 } : { top: 0, bottom: 0 }),
