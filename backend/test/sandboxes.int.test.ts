@@ -182,6 +182,13 @@ describe('isolation tiers', () => {
     const dm = await h.cli(['exec', n, '--', 'sh', '-c', 'dmesg 2>/dev/null | head -3; cat /proc/version']);
     expect(dm.stdout).toMatch(/gVisor|Starting gVisor/i);
     expect(JSON.parse(docker(['inspect', n]).stdout)[0].HostConfig.Runtime).toBe('runsc');
+    // runsc keeps an exec's stream open after the container dies: `paddock exec` must still return
+    const started = Date.now();
+    const killer = setTimeout(() => docker(['kill', n]), 3000);
+    const ex = await h.cli(['exec', n, '--', 'sleep', '120'], { timeoutMs: 60_000 });
+    clearTimeout(killer);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(ex.code).not.toBe(0);
     await h.cli(['rm', '-f', n]);
   });
 

@@ -25,6 +25,7 @@ import { allocateSubnet, DEFAULT_SUBNET_POOL, planFor } from '../core/subnets.js
 import type { Engine } from '../engine/types.js';
 import type { CreateContext, SandboxHooks } from '../sandboxes/hooks.js';
 import { ControlClient } from './control-client.js';
+import { ownContainerId } from './self-container.js';
 import { ensureEgressImage } from './image.js';
 import { CONTROL_PORT, CREDENTIAL_PORT, PROXY_PORT, type CredentialRule, type DecisionRecord, type ProxySandboxConfig, type SandboxCounters } from './proxy/control-protocol.js';
 import { EgressSettingsStore, type EgressSettings, type StoredRule } from './settings.js';
@@ -178,6 +179,7 @@ export class EgressService implements SandboxHooks {
       await engine.networks.create({ name: this.outboundNetwork, internal: false, labels: this.labels('network') });
       outbound = await engine.networks.inspect(this.outboundNetwork);
     }
+    await this.joinOutboundIfContained();
     const controlCidr = outbound?.subnets[0];
     if (!controlCidr) throw new PaddockError(ErrorCode.Engine, `The engine gave network ${this.outboundNetwork} no IPv4 subnet; remove it (docker network rm ${this.outboundNetwork}) and restart paddockd.`);
     const test = this.opts.test;
@@ -234,6 +236,20 @@ export class EgressService implements SandboxHooks {
     });
     this.healthTimer = setInterval(() => void this.healthTick(), HEALTH_INTERVAL_MS);
     this.healthTimer.unref();
+  }
+
+  /**
+   * paddockd in a container (the Docker Desktop extension) reaches the proxy's control port only
+   * from the proxy's own network: join it. On a host this does nothing.
+   */
+  private async joinOutboundIfContained(): Promise<void> {
+    const self = ownContainerId();
+    if (!self) return;
+    const me = await this.opts.engine.containers.inspect(self);
+    if (!me) return; // a container of another engine: nothing to join here
+    if (me.networks[this.outboundNetwork]) return;
+    await this.opts.engine.networks.connect(this.outboundNetwork, self);
+    this.opts.log.info({ container: self.slice(0, 12), network: this.outboundNetwork }, 'paddockd runs in a container: joined the egress network to reach the proxy');
   }
 
   private async controlBase(): Promise<string> {

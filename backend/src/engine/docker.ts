@@ -13,6 +13,9 @@ import type {
 
 const STOP_TIMEOUT_SECONDS = 5; // agents get SIGTERM, then SIGKILL after this
 
+const EXEC_WATCH_MS = 1000; // how often a running exec checks that it and its container still exist
+const EXEC_DRAIN_MS = 300; // grace for output still in flight once the exec is known to be over
+
 export function describeEngineEndpoint(): string {
   return process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 }
@@ -202,14 +205,53 @@ class DockerContainers implements ContainerEngine {
       out.on('data', (b: Buffer) => outChunks.push(b));
       err.on('data', (b: Buffer) => errChunks.push(b));
       this.docker.modem.demuxStream(stream, out, err);
-      await new Promise<void>((resolve, reject) => {
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', reject);
-      });
+      const stopWatch = this.watchExec(id, exec, stream);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          stream.on('end', resolve);
+          stream.on('close', resolve);
+          stream.on('error', reject);
+        });
+      } finally {
+        stopWatch();
+      }
       const info = await exec.inspect();
+      if (info.Running) {
+        throw new PaddockError(ErrorCode.Conflict, `The sandbox's container ${id.slice(0, 12)} stopped while the command was running. Start it again and retry.`);
+      }
       return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(outChunks), stderr: Buffer.concat(errChunks) };
     });
+  }
+
+  /**
+   * Ends an exec's stream once the exec or its container is gone. Under gVisor (runsc) the engine
+   * keeps the attach stream open after the container dies, which would hang the caller forever.
+   */
+  private watchExec(id: string, exec: Docker.Exec, stream: NodeJS.ReadableStream & { destroy?: () => void }): () => void {
+    let stopped = false;
+    const tick = async (): Promise<void> => {
+      if (stopped) return;
+      const [ex, c] = await Promise.all([
+        exec.inspect().catch(() => null),
+        this.docker.getContainer(id).inspect().catch(() => null),
+      ]);
+      if (stopped) return;
+      if (!c?.State?.Running || ex?.Running === false) {
+        // let bytes already in flight arrive, then end the stream ourselves
+        setTimeout(() => {
+          if (!stopped) stream.destroy?.();
+        }, EXEC_DRAIN_MS).unref();
+        return;
+      }
+      timer = setTimeout(() => void tick(), EXEC_WATCH_MS);
+      timer.unref();
+    };
+    let timer = setTimeout(() => void tick(), EXEC_WATCH_MS);
+    timer.unref();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }
 
   execTty(id: string, opts: ExecOptions & { cols: number; rows: number }): Promise<TtyExec> {
@@ -220,6 +262,8 @@ class DockerContainers implements ContainerEngine {
         ConsoleSize: [opts.rows, opts.cols],
       } as Docker.ExecCreateOptions);
       const stream = (await exec.start({ hijack: true, stdin: true, Tty: true } as Docker.ExecStartOptions)) as Duplex;
+      const stopWatch = this.watchExec(id, exec, stream);
+      stream.once('close', stopWatch);
       let ended: Promise<number | null> | null = null;
       return {
         stream,
