@@ -314,17 +314,6 @@ export class DesktopHost {
     res.writeHead(404).end();
   }
 
-  /**
-   * TEMPORARY, until paddockd honours PADDOCK_REMOTE_PATHS (set in docker-compose.yaml): today it
-   * still stats workspace paths itself, which inside the extension container never exist. This
-   * creates an empty folder at the same path inside the backend container, owned like the host's,
-   * so that stat passes; the sandbox still gets the host folder from the engine. Remove this call
-   * once the backend stops statting (the spec then proves the remote-path mode).
-   */
-  mirrorWorkspace(path: string, uid: number, gid: number): void {
-    docker(['exec', '-u', '0', this.backendContainer, 'sh', '-c', 'mkdir -p "$1" && chown "$2:$3" "$1"', 'sh', path, String(uid), String(gid)]);
-  }
-
   /** Stops and removes everything this run created: the backend, its volume, sandboxes and networks paddockd made. */
   async stop(): Promise<void> {
     await new Promise<void>((ok) => (this.server ? this.server.close(() => ok()) : ok()));
