@@ -62,6 +62,25 @@ describe('terminal sessions', () => {
     await v.close();
   });
 
+  it('bracketed paste: the mode reaches the viewer, and a pasted line waits for Enter', async () => {
+    const v = view();
+    await v.waitFor(prompt, 15_000, 'prompt');
+    // bash's readline turns bracketed paste on at its prompt; tmux passes the mode to a client as it attaches
+    await v.waitFor((x) => Buffer.concat(x.bytes).toString('latin1').includes('\x1b[?2004h'), 10_000, 'bracketed paste mode on');
+    // paste only while readline waits at its prompt: tmux, like any terminal, strips the brackets
+    // while the mode is off (a command running)
+    v.type('echo READY-$((1+1))\r');
+    await v.waitFor((x) => { const sc = x.screen(); const i = sc.findIndex((l) => l.trim() === 'READY-2'); return i >= 0 && sc.slice(i + 1).some((l) => /\$ ?$/.test(l)); }, 10_000, 'idle prompt');
+    await new Promise((r) => setTimeout(r, 300));
+    v.type('\x1b[200~echo pasted-$((6*7))\r\x1b[201~');
+    await v.waitFor((x) => x.screen().some((l) => l.includes('echo pasted-$((6*7))')), 10_000, 'pasted text on the prompt line');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(v.screen().some((l) => l.trim() === 'pasted-42')).toBe(false); // the pasted newline did not run it
+    v.type('\r');
+    await v.waitFor((x) => x.screen().some((l) => l.trim() === 'pasted-42'), 10_000, 'runs on Enter');
+    await v.close();
+  });
+
   it('gives a re-attaching viewer the screen and ≥ 5,000 lines of scrollback, in order, without duplicates', async () => {
     const a = view();
     await a.waitFor(prompt, 15_000, 'prompt');
@@ -78,17 +97,23 @@ describe('terminal sessions', () => {
     await b.close();
   });
 
-  it('gives two viewers the same output', async () => {
+  it('gives two viewers the same output: identical bytes once both are attached', async () => {
     const a = view({ cols: 80, rows: 24 });
     const b = view({ cols: 80, rows: 24 });
     await a.waitFor(prompt, 15_000, 'prompt a');
     await b.waitFor(prompt, 15_000, 'prompt b');
-    a.type('clear; for i in 1 2 3; do echo "both-$i"; done\r');
-    const done = (x: TestViewer) => x.screen().some((l) => l.trim() === 'both-3');
+    await new Promise((r) => setTimeout(r, 300)); // both caught up with the attach-time redraw
+    a.bytes = [];
+    b.bytes = [];
+    a.type('clear; for i in 1 2 3; do echo "both-$i"; done; printf "\\033[38;2;1;2;3m\\xe2\\x9c\\x93 colour\\033[0m\\n"\r');
+    const done = (x: TestViewer) => x.screen().some((l) => l.trim() === '✓ colour');
     await a.waitFor(done, 10_000, 'a sees output');
     await b.waitFor(done, 10_000, 'b sees output');
     await new Promise((r) => setTimeout(r, 300));
     expect(b.screen()).toEqual(a.screen());
+    const bytesA = Buffer.concat(a.bytes);
+    expect(bytesA.length).toBeGreaterThan(50);
+    expect(Buffer.concat(b.bytes).toString('latin1')).toBe(bytesA.toString('latin1'));
     await a.close();
     await b.close();
   });
