@@ -3,8 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ErrorCode, PaddockError } from '../core/errors.js';
 import {
-  API_PREFIX, AddWorkspaceRequest, CreateSandboxRequest, ExecRequest, PROTOCOL_VERSION, UpdateSandboxRequest, type AgentInfo, type DaemonStatus,
+  API_PREFIX, AddWorkspaceRequest, CreateSandboxRequest, ExecRequest, PROTOCOL_VERSION, UpdateSandboxRequest, type AgentInfo, type DaemonStatus, type SandboxInfo,
 } from '../core/protocol.js';
+import { parseCpus, parseMemory, parsePids } from '../core/sizes.js';
 import type { ImageBuilder } from '../images/builder.js';
 import type { SandboxService } from '../sandboxes/service.js';
 import type { TerminalService, ViewerSocket } from '../terminal/service.js';
@@ -83,9 +84,26 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext, deps: 
 
   app.get(`${P}/sandboxes/:name`, async (req) => sandboxes.inspect(parse(NameParams, req.params).name));
 
+  /**
+   * Live settings change. `?restart=true` stops a running sandbox, applies the change, and starts
+   * it again (for what its runtime cannot take live). The answer says when a change was saved
+   * but reaches the running sandbox only after a restart (`restartRequired`, `restartReasons`).
+   */
   app.patch(`${P}/sandboxes/:name`, async (req) => {
     const { name } = parse(NameParams, req.params);
-    return sandboxes.update(name, parse(UpdateSandboxRequest, req.body), actorOf(req));
+    const change = parse(UpdateSandboxRequest, req.body);
+    const { restart } = parse(z.object({ restart: z.enum(['true', 'false', '1', '0']).optional() }), req.query);
+    const actor = actorOf(req);
+    const before = await sandboxes.inspect(name);
+    const needs = restartNeeds(before, change);
+    if ((restart === 'true' || restart === '1') && before.state === 'running') {
+      await sandboxes.stop(name, actor);
+      await sandboxes.update(name, change, actor);
+      return { sandbox: await sandboxes.start(name, actor), restartRequired: false, restartReasons: [] };
+    }
+    if (needs.refuse) throw new PaddockError(ErrorCode.Conflict, needs.refuse);
+    const answer = await sandboxes.update(name, change, actor);
+    return { ...answer, restartRequired: answer.restartRequired || needs.reasons.length > 0, restartReasons: needs.reasons };
   });
 
   app.post(`${P}/sandboxes/:name/start`, async (req) => sandboxes.start(parse(NameParams, req.params).name, actorOf(req)));
@@ -150,6 +168,30 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext, deps: 
       unsubscribe();
     });
   });
+}
+
+/**
+ * What a running sandbox's runtime cannot take live. gVisor (runsc) has no `update`: the engine
+ * refuses new CPU/memory/pids limits while it runs (they apply to a stopped one), and its network
+ * stack only sees interfaces that existed at start, so a change that connects a network (none →
+ * allowlist/open, → open) reaches it after a restart; disconnects and allowlist edits are live.
+ * runc takes all of these live.
+ */
+export function restartNeeds(s: Pick<SandboxInfo, 'name' | 'state' | 'isolation' | 'network' | 'resources'>, change: UpdateSandboxRequest): { refuse: string | null; reasons: string[] } {
+  if (s.state !== 'running' || s.isolation !== 'gvisor') return { refuse: null, reasons: [] };
+  const resources =
+    (change.cpus !== undefined && parseCpus(change.cpus) !== s.resources.cpus) ||
+    (change.memory !== undefined && parseMemory(change.memory) !== s.resources.memoryBytes) ||
+    (change.pids !== undefined && parsePids(change.pids) !== s.resources.pids);
+  if (resources) {
+    return {
+      refuse: `gVisor cannot change the CPU, memory or process limits of a running sandbox. Apply them with a restart (PATCH /api/v1/sandboxes/${s.name}?restart=true, or Apply and restart in the dashboard), or stop "${s.name}" first.`,
+      reasons: [],
+    };
+  }
+  const to = change.network;
+  const connects = to !== undefined && to !== s.network && (to === 'open' || s.network === 'none');
+  return { refuse: null, reasons: connects ? [`gVisor sees the new network connection of "${s.name}" after a restart.`] : [] };
 }
 
 /** Adapt a ws WebSocket to the terminal service's ViewerSocket. */
