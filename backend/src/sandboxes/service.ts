@@ -27,7 +27,6 @@ import { SettingsStore } from './settings.js';
 import tarStream from 'tar-stream';
 
 const SESSION_READY_TIMEOUT_MS = 90_000; // runc: well under a second; gVisor (ptrace) on a busy 2-core host: tens of seconds
-const SESSION_POLL_MS = 50;
 const NETWORK_ALLOCATION_ATTEMPTS = 8; // concurrent creators (other paddockd, tests) may race us for a block
 const AGENT_STATUS_TIMEOUT_MS = 3000; // a sandbox that cannot answer `paddock-ctl status` by then is reported as unknown
 
@@ -430,17 +429,18 @@ export class SandboxService {
     return info;
   }
 
-  /** paddock-init starts tmux right after the container starts; wait until the agent session exists. */
+  /**
+   * paddock-init starts tmux right after the container starts; wait until the agent session
+   * exists. One exec that waits inside the sandbox: polling from here would cost an exec per try.
+   */
   private async waitForAgentSession(s: SandboxInfo): Promise<void> {
-    const deadline = Date.now() + SESSION_READY_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      const r = await this.ctx.engine.containers.exec(s.id, { cmd: ['paddock-ctl', 'has', 'agent'], user: `${s.uid}:${s.gid}` }).catch(() => null);
-      if (r?.exitCode === 0) return;
-      const d = await this.ctx.engine.containers.inspect(s.id);
-      if (d && d.state !== 'running') {
-        throw new PaddockError(ErrorCode.Engine, `Sandbox "${s.name}" stopped right after starting (exit ${d.exitCode}${d.oomKilled ? ', out of memory' : ''}). See \`docker logs ${s.name}\`.`);
-      }
-      await new Promise((r) => setTimeout(r, SESSION_POLL_MS));
+    const r = await this.ctx.engine.containers
+      .exec(s.id, { cmd: ['paddock-ctl', 'wait-ready', String(SESSION_READY_TIMEOUT_MS / 1000)], user: `${s.uid}:${s.gid}` })
+      .catch(() => null);
+    if (r?.exitCode === 0) return;
+    const d = await this.ctx.engine.containers.inspect(s.id);
+    if (d && d.state !== 'running') {
+      throw new PaddockError(ErrorCode.Engine, `Sandbox "${s.name}" stopped right after starting (exit ${d.exitCode}${d.oomKilled ? ', out of memory' : ''}). See \`docker logs ${s.name}\`.`);
     }
     throw new PaddockError(ErrorCode.Engine, `Sandbox "${s.name}" started but its agent session did not appear within ${SESSION_READY_TIMEOUT_MS / 1000}s. See \`docker logs ${s.name}\`.`);
   }

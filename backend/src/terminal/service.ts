@@ -239,8 +239,13 @@ export class TerminalService {
 
   private async start(sock: ViewerSocket, name: string, sessionId: string, cols: number, rows: number, scrollback: number, onExitKnown: () => void, actor: Actor): Promise<TtyExec> {
     const s = await this.running(name);
-    await this.checkSession(s, sessionId);
-    const status = sessionId === 'agent' ? await this.sandboxes.agentStatus(s).catch(() => null) : null;
+    if (!SESSION_ID_RE.test(sessionId)) throw new PaddockError(ErrorCode.BadInput, `"${sessionId}" is not a session id (agent or shell-N).`);
+    // One exec for what the viewer needs before attaching (session check, agent state, scrollback):
+    // every exec is a round trip through the engine, and attach time is what a person waits for.
+    const lines = scrollback > 0 ? Math.min(scrollback, SCROLLBACK_REPLAY_LINES) : 0;
+    const pre = await this.ctx.engine.containers.exec(s.id, { cmd: ['paddock-ctl', 'preattach', sessionId, String(lines)], user: `${s.uid}:${s.gid}` });
+    if (pre.exitCode === 3) throw new PaddockError(ErrorCode.NotFound, `Sandbox "${s.name}" has no session "${sessionId}". List them with GET /sessions or open a new shell.`);
+    const { status, history } = parsePreattach(pre.stdout.toString('utf8'), sessionId);
     sock.sendJson({
       type: 'hello',
       version: PROTOCOL_VERSION,
@@ -249,17 +254,10 @@ export class TerminalService {
       agentState: status?.state ?? (sessionId === 'agent' ? 'unknown' : 'running'),
       exitCode: status?.code ?? null,
     });
-    if (scrollback > 0) {
-      const hist = await this.ctx.engine.containers.exec(s.id, {
-        cmd: ['paddock-ctl', 'history', sessionId, String(Math.min(scrollback, SCROLLBACK_REPLAY_LINES))],
-        user: `${s.uid}:${s.gid}`,
-      });
-      const text = hist.stdout.toString('utf8').replace(/\n$/, '');
-      if (text.length) {
-        // History lines, then one screen of newlines so all of it scrolls into the viewer's
-        // scrollback before tmux clears and draws the visible screen.
-        sock.sendBinary(Buffer.from(text.replace(/\r?\n/g, '\r\n') + '\x1b[0m' + '\r\n'.repeat(rows), 'utf8'));
-      }
+    if (history.length) {
+      // History lines, then one screen of newlines so all of it scrolls into the viewer's
+      // scrollback before tmux clears and draws the visible screen.
+      sock.sendBinary(Buffer.from(history.replace(/\r?\n/g, '\r\n') + '\x1b[0m' + '\r\n'.repeat(rows), 'utf8'));
     }
     const exec = await this.ctx.engine.containers.execTty(s.id, {
       cmd: ['tmux', '-S', TMUX_SOCKET, 'attach-session', '-t', `=${sessionId}`],
@@ -281,4 +279,17 @@ export class TerminalService {
   closeAll(): void {
     for (const t of [...this.viewers]) t();
   }
+}
+
+/** Splits `paddock-ctl preattach` output: the agent's state line, then the scrollback. */
+export function parsePreattach(out: string, sessionId: string): { status: { state: 'running' | 'exited'; code: number | null } | null; history: string } {
+  const nl = out.indexOf('\n');
+  const first = (nl < 0 ? out : out.slice(0, nl)).trim();
+  const history = (nl < 0 ? '' : out.slice(nl + 1)).replace(/\n$/, '');
+  let status: { state: 'running' | 'exited'; code: number | null } | null = null;
+  if (sessionId === 'agent') {
+    const m = /^exited (-?\d+)?/.exec(first);
+    status = m ? { state: 'exited', code: m[1] !== undefined ? Number(m[1]) : null } : first === 'running' ? { state: 'running', code: null } : null;
+  }
+  return { status, history };
 }
