@@ -7,3 +7,5 @@
 export * from '../../backend/src/core/protocol';
 export { formatBytes, MIN_MEMORY_BYTES, parseCpus, parseMemory, parsePids } from '../../backend/src/core/sizes';
 export { HOST_GROUPS } from '../../backend/src/core/agents';
+export * from '../../backend/src/core/secrets-protocol';
+export * from '../../backend/src/core/policy-protocol';

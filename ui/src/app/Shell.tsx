@@ -1,4 +1,7 @@
 import FolderIcon from '@mui/icons-material/Folder';
+import GavelIcon from '@mui/icons-material/Gavel';
+import HistoryIcon from '@mui/icons-material/History';
+import KeyIcon from '@mui/icons-material/Key';
 import RocketLaunchIcon from '@mui/icons-material/RocketLaunch';
 import SmartToyIcon from '@mui/icons-material/SmartToy';
 import TerminalIcon from '@mui/icons-material/Terminal';
@@ -24,6 +27,9 @@ import { Toasts } from './Toasts';
 const AgentsView = lazy(() => import('../features/agents/AgentsView').then((m) => ({ default: m.AgentsView })));
 const TerminalsView = lazy(() => import('../features/terminals/TerminalsView').then((m) => ({ default: m.TerminalsView })));
 const LaunchDialog = lazy(() => import('../features/launch/LaunchDialog').then((m) => ({ default: m.LaunchDialog })));
+const SecretsView = lazy(() => import('../features/secrets/SecretsView').then((m) => ({ default: m.SecretsView })));
+const PolicyView = lazy(() => import('../features/policy/PolicyView').then((m) => ({ default: m.PolicyView })));
+const ActivityView = lazy(() => import('../features/activity/ActivityView').then((m) => ({ default: m.ActivityView })));
 const SettingsDrawer = lazy(() => import('../features/settings/SettingsDrawer').then((m) => ({ default: m.SettingsDrawer })));
 
 export const APP_BAR_HEIGHT = 56;
@@ -33,6 +39,9 @@ const NAV: { view: View; label: string; icon: React.ReactNode }[] = [
   { view: 'workspaces', label: 'Workspaces', icon: <FolderIcon /> },
   { view: 'agents', label: 'Agents', icon: <SmartToyIcon /> },
   { view: 'terminals', label: 'Terminals', icon: <TerminalIcon /> },
+  { view: 'secrets', label: 'Secrets', icon: <KeyIcon /> },
+  { view: 'policy', label: 'Policy', icon: <GavelIcon /> },
+  { view: 'activity', label: 'Activity', icon: <HistoryIcon /> },
 ];
 
 export function Shell() {
@@ -100,9 +109,12 @@ export function Shell() {
           </Box>
         )}
         {view === 'workspaces' && <WorkspacesView />}
-        {view === 'agents' && (
+        {view !== 'workspaces' && view !== 'terminals' && (
           <Suspense fallback={<Skeleton variant="rounded" height={180} />}>
-            <AgentsView />
+            {view === 'agents' && <AgentsView />}
+            {view === 'secrets' && <SecretsView />}
+            {view === 'policy' && <PolicyView />}
+            {view === 'activity' && <ActivityView />}
           </Suspense>
         )}
       </Box>

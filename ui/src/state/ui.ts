@@ -1,8 +1,8 @@
 /** What the user is looking at: the page (kept in the URL hash), the launch dialog and the settings drawer. */
 import { create } from 'zustand';
 
-export type View = 'workspaces' | 'agents' | 'terminals';
-const VIEWS: readonly View[] = ['workspaces', 'agents', 'terminals'];
+export type View = 'workspaces' | 'agents' | 'terminals' | 'secrets' | 'policy' | 'activity';
+const VIEWS: readonly View[] = ['workspaces', 'agents', 'terminals', 'secrets', 'policy', 'activity'];
 
 export function viewFromHash(hash: string): View {
   const v = hash.replace(/^#\/?/, '') as View;
@@ -14,10 +14,18 @@ export interface LaunchPrefill {
   agent?: string;
 }
 
+/** A saved settings change that reaches a sandbox only after a restart or a recreate (kept while the drawer is closed). */
+export interface PendingApply {
+  restartReasons: string[];
+  recreate: boolean;
+}
+
 interface UiState {
   view: View;
   launch: LaunchPrefill | null;
   settingsFor: string | null;
+  pending: Record<string, PendingApply>;
+  setPending(sandbox: string, p: PendingApply): void;
   go(v: View): void;
   openLaunch(p?: LaunchPrefill): void;
   closeLaunch(): void;
@@ -29,6 +37,14 @@ export const useUi = create<UiState>()((set) => ({
   view: viewFromHash(typeof location === 'undefined' ? '' : location.hash),
   launch: null,
   settingsFor: null,
+  pending: {},
+  setPending: (sandbox, p) =>
+    set((s) => {
+      const pending = { ...s.pending };
+      if (p.restartReasons.length || p.recreate) pending[sandbox] = p;
+      else delete pending[sandbox];
+      return { pending };
+    }),
   go: (view) => {
     if (typeof location !== 'undefined' && location.hash !== `#/${view}`) history.replaceState(null, '', `#/${view}`);
     set({ view });

@@ -60,6 +60,17 @@ export class HttpTransport implements Transport {
   }
 
   subscribe(onEvent: (e: PaddockEvent) => void, onState: (s: FeedState) => void = () => {}): () => void {
+    return this.stream(
+      '/events',
+      (data) => {
+        const parsed = PaddockEvent.safeParse(data);
+        if (parsed.success) onEvent(parsed.data);
+      },
+      onState,
+    );
+  }
+
+  stream(path: string, onData: (data: unknown) => void, onState: (s: FeedState) => void = () => {}): () => void {
     let source: EventSource | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let attempt = 0;
@@ -67,14 +78,19 @@ export class HttpTransport implements Transport {
 
     const connect = (): void => {
       onState('connecting');
-      source = new this.EventSourceImpl(`${this.origin}${API_PREFIX}/events`, { withCredentials: true });
+      source = new this.EventSourceImpl(`${this.origin}${API_PREFIX}${path}`, { withCredentials: true });
       source.onopen = () => {
         attempt = 0;
         onState('live');
       };
       source.onmessage = (msg: MessageEvent<string>) => {
-        const event = parseEvent(msg.data);
-        if (event) onEvent(event);
+        let json: unknown;
+        try {
+          json = JSON.parse(msg.data);
+        } catch {
+          return; // not JSON: skip it, like an unknown event type
+        }
+        onData(json);
       };
       // EventSource's own retry gives up for good on a non-200 answer (401, 503); we own the
       // retries instead so the backoff and the "down" state are the same in every case.

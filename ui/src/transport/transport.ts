@@ -33,6 +33,12 @@ export interface Transport {
   hostToast(level: ToastLevel, message: string): boolean;
   /** A native folder picker, where the host offers one. */
   pickFolder?: () => Promise<string | null>;
+  /**
+   * A server-sent event stream other than the event feed (`/audit/follow`), one JSON value per
+   * message, with the same reconnect and states as `subscribe`. Absent where the host has no
+   * streams (Docker Desktop): callers poll instead.
+   */
+  stream?(path: string, onData: (data: unknown) => void, onState?: (s: FeedState) => void): () => void;
 }
 
 /** Error codes the UI adds to core's ErrorCode for failures that never reached paddockd. */

@@ -24,6 +24,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { HostsField } from '../../components/HostsField';
 import { HOST_GROUPS, type Isolation, type NetworkMode } from '../../core';
 import { launchSandbox } from '../../state/actions';
+import { SecretsField } from '../secrets/SecretsField';
 import { usePaddock } from '../../state/store';
 import { useUi, type LaunchPrefill } from '../../state/ui';
 import { errorMessage, isUnauthorized } from '../../transport/transport';
@@ -73,7 +74,8 @@ function LaunchForm({ prefill, onDone }: { prefill: LaunchPrefill; onDone: () =>
     if (serverError) errorRef.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   }, [serverError]);
   const ctx = { agents, runtimes, sandboxes };
-  const errors: LaunchErrors = submitted ? validateLaunch(v, ctx).errors : {};
+  const checked = submitted ? validateLaunch(v, ctx) : null;
+  const errors: LaunchErrors = checked?.errors ?? {};
   const set = <K extends keyof LaunchValues>(k: K, val: LaunchValues[K]) => {
     setV((old) => ({ ...old, [k]: val }));
     setServerError(null);
@@ -197,6 +199,15 @@ function LaunchForm({ prefill, onDone }: { prefill: LaunchPrefill; onDone: () =>
             onNetwork={(n) => set('network', n)}
             onHosts={(h) => set('allowHosts', h)}
             hostsError={errors.allowHosts}
+            testPrefix="launch"
+          />
+          <SecretsField
+            rows={v.secrets}
+            onChange={(rows) => set('secrets', rows)}
+            rowErrors={checked?.secretErrors}
+            listError={errors.secrets && errors.secrets !== 'Fix the secrets marked below.' ? errors.secrets : null}
+            agent={v.agent}
+            sandbox={v.name.trim() || undefined}
             testPrefix="launch"
           />
           <Stack direction="row" spacing={1.5}>

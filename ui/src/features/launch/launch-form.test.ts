@@ -82,3 +82,20 @@ describe('hosts', () => {
     expect(firstAvailableIsolation([{ isolation: 'gvisor', available: true, runtime: 'runsc', reason: null }])).toBe('gvisor');
   });
 });
+
+describe('validateLaunch with secrets', () => {
+  const row = (name: string, mode: 'proxy' | 'file' | 'env') => ({ name, mode, target: 'preset' as const, host: '', header: '', prefix: '' });
+  it('sends the attachments with their modes', () => {
+    const r = validateLaunch(values({ secrets: [row('ANTHROPIC_API_KEY', 'proxy'), row('NPM_TOKEN', 'file')] }), ctx);
+    expect(r.request?.secrets).toEqual([
+      { name: 'ANTHROPIC_API_KEY', mode: 'proxy' },
+      { name: 'NPM_TOKEN', mode: 'file' },
+    ]);
+  });
+  it('keeps the form and names the bad row', () => {
+    const r = validateLaunch(values({ network: 'none', secrets: [row('ANTHROPIC_API_KEY', 'proxy')] }), ctx);
+    expect(r.request).toBeNull();
+    expect(r.errors.secrets).toBe('Fix the secrets marked below.');
+    expect(r.secretErrors[0]).toMatch(/needs a network/);
+  });
+});

@@ -11,6 +11,7 @@ import {
   type RuntimeInfo,
   type SandboxInfo,
 } from '../../core';
+import { validateRows, type AttachmentRow } from '../secrets/secrets-form';
 
 export interface LaunchValues {
   workspace: string;
@@ -27,6 +28,8 @@ export interface LaunchValues {
   autonomy: boolean;
   /** Create a second sandbox even when one exists for this workspace and agent. */
   createNew: boolean;
+  /** Secrets to attach, each with its injection mode. */
+  secrets: AttachmentRow[];
 }
 
 export type LaunchErrors = Partial<Record<keyof LaunchValues | 'form', string>>;
@@ -44,6 +47,7 @@ export function initialLaunchValues(opts: { workspace?: string; agent?: AgentInf
     pids: '',
     autonomy: true,
     createNew: false,
+    secrets: [],
   };
 }
 
@@ -113,8 +117,13 @@ export interface LaunchContext {
   sandboxes: SandboxInfo[];
 }
 
-export function validateLaunch(v: LaunchValues, ctx: LaunchContext): { errors: LaunchErrors; request: CreateSandboxRequest | null } {
+export function validateLaunch(
+  v: LaunchValues,
+  ctx: LaunchContext,
+): { errors: LaunchErrors; secretErrors: Record<number, string>; request: CreateSandboxRequest | null } {
   const errors: LaunchErrors = {};
+  const secrets = validateRows(v.secrets, v.network);
+  if (!secrets.attachments) errors.secrets = secrets.listError ?? 'Fix the secrets marked below.';
   if (!v.workspace) errors.workspace = 'Pick a workspace (add one on the Workspaces page first).';
   if (!v.agent) errors.agent = 'Pick an agent.';
   else if (!ctx.agents.some((a) => a.name === v.agent)) errors.agent = `Unknown agent "${v.agent}".`;
@@ -131,7 +140,7 @@ export function validateLaunch(v: LaunchValues, ctx: LaunchContext): { errors: L
   if (v.memory.trim()) errors.memory = memoryError(v.memory) ?? undefined;
   if (v.pids.trim()) errors.pids = pidsError(v.pids) ?? undefined;
   for (const k of Object.keys(errors) as (keyof LaunchErrors)[]) if (errors[k] === undefined) delete errors[k];
-  if (Object.keys(errors).length > 0) return { errors, request: null };
+  if (Object.keys(errors).length > 0) return { errors, secretErrors: secrets.rowErrors, request: null };
 
   const req: CreateSandboxRequest = {
     agent: v.agent,
@@ -145,9 +154,10 @@ export function validateLaunch(v: LaunchValues, ctx: LaunchContext): { errors: L
   if (v.cpus.trim()) req.cpus = parseCpus(v.cpus);
   if (v.memory.trim()) req.memory = parseMemory(v.memory);
   if (v.pids.trim()) req.pids = parsePids(v.pids);
+  if (secrets.attachments?.length) req.secrets = secrets.attachments;
   // An explicit new name, or the checkbox, means "another sandbox", not "open the existing one".
   if (v.createNew || (name && reusableSandbox(ctx.sandboxes, v.workspace, v.agent))) req.reuse = false;
   const checked = CreateSandboxRequest.safeParse(req);
-  if (!checked.success) return { errors: { form: checked.error.issues[0]?.message ?? 'Invalid request.' }, request: null };
-  return { errors: {}, request: checked.data };
+  if (!checked.success) return { errors: { form: checked.error.issues[0]?.message ?? 'Invalid request.' }, secretErrors: {}, request: null };
+  return { errors: {}, secretErrors: {}, request: checked.data };
 }

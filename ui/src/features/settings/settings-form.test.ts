@@ -30,3 +30,15 @@ describe('settings form', () => {
     expect(memoryInput(1000)).toBe('1000');
   });
 });
+
+describe('restart to apply', () => {
+  it('is needed for new limits of a running gVisor sandbox only', async () => {
+    const { restartToApply } = await import('./settings-form');
+    const gv = sandbox({ isolation: 'gvisor' });
+    expect(restartToApply(gv, { memory: 1024 ** 3 })).toBe(true);
+    expect(restartToApply(gv, { network: 'none' })).toBe(false);
+    expect(restartToApply({ ...gv, state: 'stopped' }, { cpus: 1 })).toBe(false);
+    expect(restartToApply(sandbox(), { cpus: 1 })).toBe(false);
+    expect(restartToApply(gv, null)).toBe(false);
+  });
+});

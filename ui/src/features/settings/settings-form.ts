@@ -66,3 +66,12 @@ export function settingsPatch(s: SandboxInfo, v: SettingsValues): UpdateSandboxR
 export function describeResources(s: SandboxInfo): string {
   return `${s.resources.cpus} CPU · ${formatBytes(s.resources.memoryBytes)} · ${s.resources.pids} pids`;
 }
+
+/**
+ * True when paddockd must restart the sandbox to apply `patch` (it asks for `?restart=true`):
+ * gVisor cannot take new CPU, memory or process limits while it runs. Mirrors api/routes.ts restartNeeds.
+ */
+export function restartToApply(s: Pick<SandboxInfo, 'state' | 'isolation'>, patch: UpdateSandboxRequest | null): boolean {
+  if (!patch || s.state !== 'running' || s.isolation !== 'gvisor') return false;
+  return patch.cpus !== undefined || patch.memory !== undefined || patch.pids !== undefined;
+}
