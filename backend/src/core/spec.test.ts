@@ -66,6 +66,15 @@ describe('buildContainerCreate', () => {
       expect(b.HostConfig.PidMode).toBeUndefined();
       expect(b.HostConfig.IpcMode).toBe('private');
     }],
+    ["runs under Paddock's own seccomp profile, passed inline, and keeps sudo working (no no-new-privileges)", {}, (b) => {
+      const opts: string[] = b.HostConfig.SecurityOpt;
+      const sc = opts.filter((o) => o.startsWith('seccomp='));
+      expect(sc).toHaveLength(1);
+      const profile = JSON.parse(sc[0]!.slice('seccomp='.length));
+      expect(profile.defaultAction).toBe('SCMP_ACT_ERRNO');
+      expect(profile.syscalls.some((r: { names: string[] }) => r.names.includes('chmod'))).toBe(true);
+      expect(opts.join()).not.toMatch(/no-new-privileges/);
+    }],
     ['applies resource limits, with no swap beyond memory', { cpus: 1.5, memoryBytes: 2 ** 30, pids: 256 }, (b) => {
       expect(b.HostConfig.NanoCpus).toBe(1.5e9);
       expect(b.HostConfig.Memory).toBe(2 ** 30);

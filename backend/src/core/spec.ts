@@ -5,6 +5,7 @@
 import { ErrorCode, PaddockError } from './errors.js';
 import { Label, LABEL_SPEC_VERSION, encodeSpecLabel, type SandboxLabelSpec } from './labels.js';
 import type { Isolation, Mount, NetworkMode } from './protocol.js';
+import { seccompSecurityOpt } from './seccomp.js';
 
 /**
  * Capabilities kept (everything else is dropped). The init needs SETUID/SETGID/CHOWN to drop to
@@ -27,6 +28,8 @@ export const TMP_TMPFS_OPTIONS = 'rw,nosuid,nodev,size=1g'; // /tmp in memory, b
 export const LOG_MAX_SIZE = '10m'; // the engine's log of the sandbox stays bounded under a log flood
 export const LOG_MAX_FILES = '2';
 export const AGENT_HOME = '/home/agent';
+/** `seccomp=<json>`: built once, the same for every sandbox. */
+export const SANDBOX_SECCOMP_OPT = seccompSecurityOpt();
 
 /** Runtime names per isolation level, in preference order. */
 export const RUNTIMES_FOR: Readonly<Record<Isolation, readonly string[]>> = {
@@ -172,8 +175,10 @@ export function buildContainerCreate(spec: SandboxSpec): Record<string, unknown>
       Mounts: mounts,
       CapDrop: ['ALL'],
       CapAdd: [...KEPT_CAPABILITIES],
-      // The engine's default seccomp profile applies (never unconfined); no extra SecurityOpt loosens it.
-      SecurityOpt: [],
+      // Paddock's own seccomp profile (core/seccomp.ts): a default-deny allowlist like the engine's,
+      // which also refuses setuid/setgid bits (the sandbox's root is the host's root for workspace
+      // files). Never unconfined; NoNewPrivs stays off so sudo inside works.
+      SecurityOpt: [SANDBOX_SECCOMP_OPT],
       Privileged: false,
       ReadonlyRootfs: false,
       PidsLimit: spec.pids,
