@@ -7,8 +7,10 @@
 import type { AppContext, RouteModule } from '../api/context.js';
 import { registerAuditFeature } from '../audit/feature.js';
 import { Label } from '../core/labels.js';
+import { DEFAULT_SUBNET_POOL } from '../core/subnets.js';
 import { registerEgress } from '../egress/index.js';
 import { registerPolicyFeature } from '../policy/feature.js';
+import { HostGuard } from '../sandboxes/host-guard.js';
 import type { SandboxService } from '../sandboxes/service.js';
 import { registerSecretsFeature } from '../secrets/feature.js';
 import { SecretMasker } from '../secrets/mask.js';
@@ -20,6 +22,12 @@ export const stopHooks: (() => Promise<void>)[] = [];
 export const logMasker = new SecretMasker();
 
 export async function registerFeatures(ctx: AppContext, sandboxes: SandboxService, modules: RouteModule[]): Promise<void> {
+  // Host firewall guard first: no sandbox may start before host services are out of its reach.
+  const hostGuard = new HostGuard({ pools: [DEFAULT_SUBNET_POOL], log: ctx.log });
+  hostGuard.start();
+  stopHooks.push(async () => hostGuard.stop()); // stops re-checking only: the guard stays installed
+  ctx.services.hostGuard = hostGuard;
+  sandboxes.addHooks({ beforeCreate: async () => void hostGuard.ensure(), afterStart: async () => void hostGuard.ensure() });
   const audit = await registerAuditFeature(ctx, sandboxes, modules, startHooks, stopHooks);
   const policy = await registerPolicyFeature(ctx, sandboxes, modules, stopHooks, audit);
   // A test or bench paddockd (own state dir, own control token) gets its own proxy, so it never
