@@ -41,13 +41,18 @@ describe('buildDoctorReport', () => {
   });
 
   it.each([
-    ['userns off', facts(), 'user namespaces', 'warn'],
+    // Paddock's seccomp profile refuses setuid/setgid bits, so no remapping is a note, not a hole
+    ['userns off', facts(), 'user namespaces', 'info'],
     ['userns on', facts({ info: info({ userns: true }) }), 'user namespaces', 'ok'],
     ['no seccomp', facts({ info: info({ securityOptions: [] }) }), 'seccomp', 'fail'],
     ['cgroup v1', facts(), 'cgroups', 'info'],
     ['cgroup v2', facts({ info: info({ cgroupVersion: '2' }) }), 'cgroups', 'ok'],
     ['rootless', facts({ info: info({ rootless: true }) }), 'rootless engine', 'ok'],
     ['disk bound off', facts({ diskLimit: null }), 'disk bound', 'warn'],
+    ['host guard installed', facts({ hostGuard: { state: 'installed', detail: 'chain PADDOCK-INPUT', fix: null } }), 'host firewall', 'ok'],
+    ['host guard impossible (not root)', facts({ hostGuard: { state: 'unavailable', detail: 'paddockd runs as uid 1000', fix: ['iptables -N PADDOCK-INPUT'] } }), 'host firewall', 'warn'],
+    ['host guard off', facts({ hostGuard: { state: 'off', detail: 'PADDOCK_HOST_GUARD=off', fix: ['iptables -N PADDOCK-INPUT'] } }), 'host firewall', 'warn'],
+    ['runsc without --oci-seccomp', facts({ gvisorOciSeccomp: false }), 'gvisor seccomp', 'warn'],
     ['disk bound unreadable', facts({ diskLimit: 'PADDOCK_DISK_LIMIT="x" is not a disk size' }), 'disk bound', 'fail'],
   ] as const)('%s', (_t, f, name, status) => {
     const c = check(f, name);
@@ -67,6 +72,18 @@ describe('buildDoctorReport', () => {
     expect(text).toMatch(/^Engine {3}Docker 20\.10\.24, API 1\.41$/m);
     expect(text).toMatch(/^ {2}gvisor {4}works {7}runtime runsc \(probe container ran in 900 ms\)$/m);
     expect(text).toMatch(/^ {2}microvm {3}unavailable/m);
-    expect(text).toMatch(/WARN {2}user namespaces/);
+    expect(text).toMatch(/note {2}user namespaces/);
+  });
+
+  it('prints the commands that install the host guard by hand, one per line', () => {
+    const text = formatDoctor(buildDoctorReport(facts({ hostGuard: { state: 'unavailable', detail: 'paddockd runs as uid 1000', fix: ['iptables -N PADDOCK-INPUT', 'iptables -I INPUT 1 -j PADDOCK-INPUT'] } })), null);
+    expect(text).toMatch(/WARN {2}host firewall/);
+    expect(text).toMatch(/^ +iptables -N PADDOCK-INPUT$/m);
+    expect(text).toMatch(/^ +iptables -I INPUT 1 -j PADDOCK-INPUT$/m);
+  });
+
+  it('has no gvisor seccomp note when runsc enforces the profile, or nothing is known', () => {
+    expect(buildDoctorReport(facts({ gvisorOciSeccomp: true })).checks.find((c) => c.name === 'gvisor seccomp')).toBeUndefined();
+    expect(buildDoctorReport(facts({ gvisorOciSeccomp: null })).checks.find((c) => c.name === 'gvisor seccomp')).toBeUndefined();
   });
 });

@@ -6,13 +6,14 @@
  * probed: a throwaway container (no network, no capabilities) runs `true` under it. The report
  * itself (`buildDoctorReport`) is a pure function of the facts, table-tested.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Label } from '../core/labels.js';
 import { API_PREFIX, type Isolation } from '../core/protocol.js';
 import { KEPT_CAPABILITIES, RUNTIMES_FOR, missingRuntimeReason, runtimeFor } from '../core/spec.js';
 import type { EngineInfo } from '../engine/types.js';
 import { DISK_LIMIT_ENV, diskLimitFromEnv } from '../sandboxes/disk-watch.js';
+import { HOST_GUARD_ENV, type HostGuard, type HostGuardStatus } from '../sandboxes/host-guard.js';
 import type { AppContext, RouteModule } from './context.js';
 
 export const PROBE_TIMEOUT_MS = 20_000; // a cold gVisor start is ~1 s; kata can take several
@@ -61,11 +62,15 @@ export interface DoctorFacts {
   probes: RuntimeProbe[];
   /** Bytes, or null when the bound is off; a string when PADDOCK_DISK_LIMIT cannot be read. */
   diskLimit: number | null | string;
+  /** The host firewall guard (sandboxes/host-guard.ts); null where paddockd has none (tests). */
+  hostGuard?: HostGuardStatus | null;
+  /** runsc's runtimeArgs in the local daemon.json carry --oci-seccomp; null when unknown. */
+  gvisorOciSeccomp?: boolean | null;
 }
 
 const GIVES: Record<Isolation, string> = {
-  container: `runc: all capabilities dropped but ${KEPT_CAPABILITIES.length} (${KEPT_CAPABILITIES.join(', ')}), the engine's default seccomp profile, own pid/net/ipc/uts/mount namespaces, pids/memory/CPU limits, /tmp as a bounded tmpfs. The agent shares the host kernel: a kernel bug reachable through an allowed syscall is the way out.`,
-  gvisor: "runsc: the agent's system calls are answered by gVisor's user-space kernel (the Sentry), which itself runs under a tight seccomp filter; the host kernel's attack surface shrinks to that filter. Costs: slower system calls and file I/O, some kernel features missing.",
+  container: `runc: all capabilities dropped but ${KEPT_CAPABILITIES.length} (${KEPT_CAPABILITIES.join(', ')}), Paddock's own seccomp profile (a default-deny allowlist that also refuses setuid/setgid bits), own pid/net/ipc/uts/mount namespaces, pids/memory/CPU limits, /tmp as a bounded tmpfs. The agent shares the host kernel: a kernel bug reachable through an allowed syscall is the way out.`,
+  gvisor: "runsc: the agent's system calls are answered by gVisor's user-space kernel (the Sentry), which itself runs under a tight seccomp filter; the host kernel's attack surface shrinks to that filter. With runsc --oci-seccomp, gVisor also enforces Paddock's seccomp profile (no setuid/setgid bits) on the sandbox's own processes; runsc releases before 2026-03 do not apply it to `paddock exec` processes. Costs: slower system calls and file I/O, some kernel features missing.",
   microvm: 'Kata Containers / Firecracker: each sandbox gets its own guest kernel in a lightweight VM; a kernel exploit lands in the guest. Costs: more memory per sandbox and a slower start.',
 };
 
@@ -88,7 +93,7 @@ export function buildDoctorReport(f: DoctorFacts): DoctorReport {
       : { name: 'cgroups', status: 'info', detail: `cgroup v${cg}: memory, CPU and pids limits are enforced; v2 adds pressure stall information and safer delegation`, fix: 'Optional: boot with systemd.unified_cgroup_hierarchy=1 to move to cgroup v2.' });
     const seccomp = info.securityOptions.some((s) => s.includes('seccomp'));
     checks.push(seccomp
-      ? { name: 'seccomp', status: 'ok', detail: "the engine applies its default seccomp profile (Paddock never turns it off)" }
+      ? { name: 'seccomp', status: 'ok', detail: "sandboxes run under Paddock's own seccomp profile: a default-deny allowlist like the engine's, which also refuses setuid/setgid bits on files (backend/src/core/seccomp.ts)" }
       : { name: 'seccomp', status: 'fail', detail: 'the engine reports no seccomp support: sandboxes would run without a system-call filter', fix: 'Use a kernel built with CONFIG_SECCOMP_FILTER and an engine built with seccomp (any distribution package is).' });
     const lsm = info.securityOptions.filter((s) => /apparmor|selinux/.test(s)).map((s) => /name=(\w+)/.exec(s)?.[1] ?? s);
     checks.push(lsm.length
@@ -96,7 +101,7 @@ export function buildDoctorReport(f: DoctorFacts): DoctorReport {
       : { name: 'LSM', status: 'info', detail: 'no AppArmor or SELinux profile: seccomp and dropped capabilities are the only confinement of the container tier', fix: 'Optional: enable AppArmor (Debian/Ubuntu: apt install apparmor; the engine then applies docker-default).' });
     checks.push(info.userns
       ? { name: 'user namespaces', status: 'ok', detail: 'userns-remap is on: root inside a sandbox is an unprivileged uid on the host' }
-      : { name: 'user namespaces', status: 'warn', detail: "no user-namespace remapping: the sandbox's root is uid 0 on the host for files it writes in the workspace (it can leave a setuid-root file there). Capabilities and seccomp still hold it inside.", fix: 'Do not run binaries an agent left in a workspace with elevated rights; for a stronger fence use --isolation gvisor, or an engine with userns-remap (files in the workspace are then owned by the remapped uid).' });
+      : { name: 'user namespaces', status: 'info', detail: "no user-namespace remapping: the sandbox's root is uid 0 on the host for files it writes in the workspace. Paddock's seccomp profile refuses setuid/setgid bits, so it cannot leave a setuid-root file there; it can still leave root-owned files.", fix: 'Optional: an engine with userns-remap (files written by the sandbox\'s root are then owned by the remapped uid). Either way, do not run binaries an agent left in a workspace with elevated rights.' });
     checks.push(info.rootless
       ? { name: 'rootless engine', status: 'ok', detail: 'the engine runs rootless: even a container escape lands as an unprivileged user' }
       : { name: 'rootless engine', status: 'info', detail: 'the engine runs as root: an escape from the container tier would land as host root', fix: 'Optional: rootless Docker (dockerd-rootless-setuptool.sh install) or the gvisor tier for untrusted agents.' });
@@ -107,6 +112,18 @@ export function buildDoctorReport(f: DoctorFacts): DoctorReport {
   if (typeof f.diskLimit === 'string') checks.push({ name: 'disk bound', status: 'fail', detail: f.diskLimit, fix: `Set ${DISK_LIMIT_ENV} to a size like 20g, or 0 to turn the bound off.` });
   else if (f.diskLimit === null) checks.push({ name: 'disk bound', status: 'warn', detail: `${DISK_LIMIT_ENV}=0: no bound on a sandbox's writable layer; an agent can fill the engine's disk`, fix: `Unset ${DISK_LIMIT_ENV} (default 20g) or set a size.` });
   else checks.push({ name: 'disk bound', status: 'ok', detail: `a sandbox whose writable layer passes ${gib(f.diskLimit)} is stopped (${DISK_LIMIT_ENV}); the workspace itself is your disk` });
+
+  const g = f.hostGuard;
+  if (g) {
+    const byHand = g.fix?.length ? `Run as root on the engine's host:\n${g.fix.join('\n')}\n` : '';
+    if (g.state === 'installed') checks.push({ name: 'host firewall', status: 'ok', detail: `sandboxes cannot reach services on this host: ${g.detail}` });
+    else if (g.state === 'off') checks.push({ name: 'host firewall', status: 'warn', detail: `${g.detail}; unless your own firewall refuses them, host services listening on all addresses (0.0.0.0) are reachable from sandboxes through their network's gateway`, fix: `Unset ${HOST_GUARD_ENV}, or keep an equivalent rule yourself. ${byHand}` });
+    else checks.push({ name: 'host firewall', status: 'warn', detail: `guard not installed (${g.detail}): host services listening on all addresses (0.0.0.0) are reachable from sandboxes through their network's gateway`, fix: `Run paddockd as root on the engine's host, or install the guard yourself. ${byHand} Until then, bind host services to 127.0.0.1.` });
+  }
+
+  if (info && runtimeFor('gvisor', info.runtimes) && f.gvisorOciSeccomp === false) {
+    checks.push({ name: 'gvisor seccomp', status: 'warn', detail: "runsc runs without --oci-seccomp: gVisor ignores Paddock's seccomp profile, so the sandbox's root can leave a setuid-root file in the workspace on the gvisor tier", fix: 'Add "--oci-seccomp" to runsc\'s "runtimeArgs" in /etc/docker/daemon.json (npm run preflight does this for a daemon.json it wrote), then reload the engine: kill -HUP $(cat /var/run/docker.pid).' });
+  }
 
   const tiers: DoctorTier[] = (['container', 'gvisor', 'microvm'] as Isolation[]).map((isolation) => {
     const runtime = info ? runtimeFor(isolation, info.runtimes) : null;
@@ -195,7 +212,19 @@ export async function gatherDoctorFacts(ctx: AppContext, opts: { probe: boolean 
     // Without a local Paddock image there is nothing to probe with (the doctor never pulls): works stays null.
     if (image) for (const r of wanted) probes.push(await probeRuntime(ctx, r, image));
   }
-  return { info, engineError, kvm: existsSync('/dev/kvm'), probes, diskLimit };
+  const guard = ctx.services.hostGuard as HostGuard | undefined;
+  return { info, engineError, kvm: existsSync('/dev/kvm'), probes, diskLimit, hostGuard: guard ? guard.ensure() : null, gvisorOciSeccomp: runscOciSeccomp() };
+}
+
+/** Whether the local daemon.json gives runsc --oci-seccomp (null: no readable daemon.json or no runsc entry). */
+export function runscOciSeccomp(path = '/etc/docker/daemon.json'): boolean | null {
+  try {
+    const cfg = JSON.parse(readFileSync(path, 'utf8')) as { runtimes?: Record<string, { runtimeArgs?: string[] }> };
+    const runsc = cfg.runtimes?.runsc;
+    return runsc ? (runsc.runtimeArgs ?? []).some((a) => /^--?oci-seccomp(=true)?$/.test(a)) : null;
+  } catch {
+    return null;
+  }
 }
 
 export const registerDoctorRoutes: RouteModule = (app, ctx) => {

@@ -27,7 +27,8 @@ export function formatDoctor(r: DoctorReport, status: DaemonStatus | null): stri
   out.push('', 'CHECKS');
   for (const c of r.checks) {
     out.push(`  ${MARK[c.status] ?? c.status}  ${c.name.padEnd(16)} ${c.detail}`);
-    if (c.fix && c.status !== 'ok') out.push(`  ${' '.repeat(4)}  ${' '.repeat(16)} fix: ${c.fix}`);
+    // multi-line fixes (commands to run) are indented under the first line
+    if (c.fix && c.status !== 'ok') out.push(`  ${' '.repeat(4)}  ${' '.repeat(16)} fix: ${c.fix.split('\n').map((l) => l.trim()).filter(Boolean).join(`\n${' '.repeat(29)}`)}`);
   }
   out.push('', 'ISOLATION TIERS');
   for (const t of r.tiers) {
