@@ -24,7 +24,57 @@ runsc_registered() {
   docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"runsc"'
 }
 
+# The runsc flags Paddock wants: ptrace works everywhere (no KVM needed); host networking keeps the
+# engine's per-sandbox networks; --oci-seccomp makes gVisor enforce the container's seccomp profile
+# inside its own kernel (Paddock's profile refuses setuid/setgid bits, see backend/src/core/seccomp.ts),
+# when this runsc knows the flag.
+runsc_args() {
+  local args='"--platform=ptrace", "--network=host"'
+  local flags
+  flags=$("$1" flags 2>&1 || true)
+  case "$flags" in *-oci-seccomp*) args="$args, \"--oci-seccomp\"" ;; esac
+  printf '%s' "$args"
+}
+
+desired_daemon_json() {
+  cat <<JSON
+{
+  "runtimes": {
+    "runsc": {
+      "path": "$1",
+      "runtimeArgs": [$(runsc_args "$1")]
+    }
+  },
+  "labels": ["$MARKER_KEY=true"]
+}
+JSON
+}
+
+# Tell a running dockerd to re-read daemon.json (runtimes reload without stopping containers).
+# Only the engine whose pid file we can read: never signal processes by name.
+reload_engine() {
+  local pid
+  pid=$(cat /var/run/docker.pid 2>/dev/null || true)
+  if [ -n "$pid" ] && [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = dockerd ]; then
+    kill -HUP "$pid"
+    for _ in $(seq 1 20); do sleep 0.25; engine_answers && break; done
+  else
+    say "could not find dockerd's pid (/var/run/docker.pid): restart the engine to apply $DAEMON_JSON"
+  fi
+}
+
+# Is $DAEMON_JSON ours and out of date (e.g. a newer runsc learned --oci-seccomp)?
+owned_json_stale() {
+  command -v runsc >/dev/null 2>&1 && [ -w /etc ] && [ -e "$DAEMON_JSON" ] && grep -q "$MARKER_KEY" "$DAEMON_JSON" &&
+    [ "$(cat "$DAEMON_JSON")" != "$(desired_daemon_json "$(command -v runsc)")" ]
+}
+
 if command -v docker >/dev/null 2>&1 && engine_answers; then
+  if owned_json_stale; then
+    desired_daemon_json "$(command -v runsc)" > "$DAEMON_JSON"
+    say "updated $DAEMON_JSON (runsc flags: $(runsc_args "$(command -v runsc)")); reloading the engine"
+    reload_engine
+  fi
   if runsc_registered || [ "${PADDOCK_SKIP_RUNSC:-}" = 1 ] || [ ! -w /etc ]; then
     exit 0
   fi
@@ -60,26 +110,11 @@ if command -v runsc >/dev/null 2>&1; then
   runsc_path=$(command -v runsc)
   if [ ! -e "$DAEMON_JSON" ] || grep -q "$MARKER_KEY" "$DAEMON_JSON"; then
     mkdir -p /etc/docker
-    desired=$(cat <<JSON
-{
-  "runtimes": {
-    "runsc": {
-      "path": "$runsc_path",
-      "runtimeArgs": ["--platform=ptrace", "--network=host"]
-    }
-  },
-  "labels": ["$MARKER_KEY=true"]
-}
-JSON
-)
+    desired=$(desired_daemon_json "$runsc_path")
     if [ "$(cat "$DAEMON_JSON" 2>/dev/null)" != "$desired" ]; then
       printf '%s\n' "$desired" > "$DAEMON_JSON"
       say "wrote $DAEMON_JSON (runsc runtime for the gvisor tier)"
-      if engine_answers; then
-        # reload picks up new runtimes without stopping containers
-        pkill -HUP -x dockerd || true
-        sleep 1
-      fi
+      if engine_answers; then reload_engine; fi
     fi
   else
     say "$DAEMON_JSON exists and was not written by Paddock; leaving it alone (gvisor tier needs runsc registered there)."
