@@ -23,6 +23,8 @@ describe('policy', () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/agents\.allow/);
     expect(r.stderr).toContain(orgFile);
+    // refused before anything was built or made: the refusal is all it printed, no build progress
+    expect(r.stderr).toMatch(/^paddock: Policy refuses sandbox/);
   });
 
   it('refuses resources over the ceiling, and a live change over it', async () => {
@@ -38,6 +40,35 @@ describe('policy', () => {
     const r = await h.cli(['policy', 'show']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(orgFile);
+  });
+});
+
+describe('policy on start', () => {
+  it('refuses to start a stopped sandbox that the changed policy forbids, before it runs', async () => {
+    const name = `pol-${h.run}`;
+    const original = 'version: 1\nagents:\n  allow: [shell]\nisolation:\n  allow: [container, gvisor]\nresources:\n  max: { cpus: 2, memory: 2g, pids: 512 }\n';
+    expect((await h.cli(['stop', name])).code).toBe(0);
+    writeFileSync(orgFile, original.replace('allow: [container, gvisor]', 'allow: [gvisor]'));
+    try {
+      let r = await h.cli(['start', name]);
+      for (let i = 0; i < 40 && r.code === 0; i++) { // the file watch reloads within a moment
+        await h.cli(['stop', name]);
+        await new Promise((ok) => setTimeout(ok, 250));
+        r = await h.cli(['start', name]);
+      }
+      expect(r.code).toBe(5);
+      expect(r.stderr).toMatch(/Policy refuses to start sandbox .*isolation\.allow/s);
+      const ls = JSON.parse((await h.cli(['ls', '--json'])).stdout) as { name: string; state: string }[];
+      expect(ls.find((x) => x.name === name)?.state).not.toBe('running');
+    } finally {
+      writeFileSync(orgFile, original);
+    }
+    let back = await h.cli(['start', name]);
+    for (let i = 0; i < 40 && back.code !== 0; i++) {
+      await new Promise((ok) => setTimeout(ok, 250));
+      back = await h.cli(['start', name]);
+    }
+    expect(back.code, back.stderr).toBe(0);
   });
 });
 

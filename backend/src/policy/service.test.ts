@@ -180,21 +180,21 @@ describe('on live change', () => {
 });
 
 describe('on start of an existing sandbox', () => {
-  it('stops a violator again and refuses, naming the rule', async () => {
+  it('refuses a violator before it runs, naming the rule', async () => {
     await orgFile('isolation:\n  allow: [gvisor]\n');
-    sandboxes = [info('legacy')];
+    sandboxes = [info('legacy', { state: 'stopped' })];
     const svc = await service();
-    const e = await refusal(svc.afterStart(info('legacy')));
+    const e = await refusal(svc.beforeStart(info('legacy', { state: 'stopped' }), 'cli'));
     expect(e.details?.rules).toEqual(['isolation.allow']);
-    expect(e.message).toContain('stopped again');
-    expect(stopped).toEqual(['legacy']);
+    expect(e.message).toContain('Policy refuses to start sandbox "legacy"');
+    expect(stopped).toEqual([]);
   });
 
   it('lets a compliant sandbox run', async () => {
     await orgFile('isolation:\n  allow: [gvisor]\nsandboxes:\n  maxConcurrent: 2\n');
     sandboxes = [info('a', { isolation: 'gvisor' }), info('b', { isolation: 'gvisor' })];
     const svc = await service();
-    await svc.afterStart(sandboxes[1]!);
+    await svc.beforeStart(sandboxes[1]!, 'cli');
     expect(stopped).toEqual([]);
   });
 
@@ -202,8 +202,9 @@ describe('on start of an existing sandbox', () => {
     await orgFile('sandboxes:\n  maxConcurrent: 1\n');
     sandboxes = [info('a'), info('b')];
     const svc = await service();
-    expect((await refusal(svc.afterStart(sandboxes[1]!))).details?.rules).toEqual(['sandboxes.maxConcurrent']);
-    expect(stopped).toEqual(['b']);
+    sandboxes = [info('a'), info('b', { state: 'stopped' })];
+    expect((await refusal(svc.beforeStart(sandboxes[1]!, 'cli'))).details?.rules).toEqual(['sandboxes.maxConcurrent']);
+    expect(stopped).toEqual([]);
   });
 });
 

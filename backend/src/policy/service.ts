@@ -178,6 +178,12 @@ export class PolicyService implements SandboxHooks {
     return { allowed: violations.length === 0, violations, effective: effective as Record<string, unknown> };
   }
 
+  /** The create check before anything is built or made: a refused launch costs no image build. */
+  async precheck(req: CreateSandboxRequest, actor: Actor): Promise<void> {
+    const r = await this.check(req);
+    if (!r.allowed) this.refuse(actor, req.name ?? req.agent, 'create', r.violations);
+  }
+
   async beforeCreate(spec: SandboxSpec, ctx: CreateContext): Promise<void> {
     const req = ctx.request;
     // Resources the user left open follow the policy's defaults and ceilings (safe to change in the spec).
@@ -213,18 +219,12 @@ export class PolicyService implements SandboxHooks {
   }
 
   /**
-   * Starting an existing sandbox (`paddock start`, or `run` reusing one) is held to the policy too.
-   * There is no beforeStart hook, so a violator is stopped again right away and the start refused.
+   * Starting an existing sandbox (`paddock start`, or `run` reusing one) is held to the policy too:
+   * a sandbox that violates the current policy is refused before it runs.
    */
-  async afterStart(info: SandboxInfo): Promise<void> {
+  async beforeStart(info: SandboxInfo, actor: Actor): Promise<void> {
     const violations = [...invalidFileViolations(this.errors), ...evaluate(this.effective, requestFromSandbox(info, {}, await this.othersRunning(info.name)))];
-    if (!violations.length) return;
-    try {
-      await this.opts.stopSandbox(info.name);
-    } catch (e) {
-      this.opts.log?.error({ sandbox: info.name, err: String(e) }, 'policy: could not stop a sandbox started against the policy');
-    }
-    this.refuse('paddockd', info.name, 'start', violations);
+    if (violations.length) this.refuse(actor, info.name, 'start', violations);
   }
 
   /**
@@ -248,7 +248,7 @@ export class PolicyService implements SandboxHooks {
     this.opts.record?.(actor, 'policy.refused', sandbox, { op, violations });
     const headline = {
       create: `Policy refuses sandbox "${sandbox}"`,
-      start: `Policy refuses to run sandbox "${sandbox}" (it was stopped again)`,
+      start: `Policy refuses to start sandbox "${sandbox}"`,
       update: `Policy refuses this change to "${sandbox}"`,
       secret: `Policy refuses env secrets for "${sandbox}"`,
     }[op];

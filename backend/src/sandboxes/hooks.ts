@@ -20,6 +20,8 @@ export interface SandboxHooks {
   beforeCreate?(spec: SandboxSpec, ctx: CreateContext): Promise<void>;
   /** After the container and its network exist, before it starts (e.g. attach the egress proxy). */
   afterCreate?(spec: SandboxSpec, containerId: string, ctx: CreateContext): Promise<void>;
+  /** Before a stopped sandbox starts (also right after create): may refuse it (policy). */
+  beforeStart?(info: SandboxInfo, actor: Actor): Promise<void>;
   /** After every start (create+start, or start of a stopped sandbox). */
   afterStart?(info: SandboxInfo, containerId: string): Promise<void>;
   /** Before a live settings change is applied: may refuse it (policy). */

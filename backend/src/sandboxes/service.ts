@@ -179,7 +179,7 @@ export class SandboxService {
 
   async create(request: CreateSandboxRequest, actor: Actor, progress: Progress = () => {}): Promise<{ sandbox: SandboxInfo; reused: boolean }> {
     // policy defaults (isolation, network, resources) fill what the user left open
-    const policy = this.ctx.services.policy as { withDefaults?(r: CreateSandboxRequest): CreateSandboxRequest } | undefined;
+    const policy = this.ctx.services.policy as { withDefaults?(r: CreateSandboxRequest): CreateSandboxRequest; precheck?(r: CreateSandboxRequest, actor: Actor): Promise<void> } | undefined;
     const req = policy?.withDefaults?.(request) ?? request;
     const catalog = this.catalog();
     const agent = findAgent(catalog, req.agent);
@@ -211,6 +211,8 @@ export class SandboxService {
     if (!runtime) throw new PaddockError(ErrorCode.RuntimeUnavailable, `Isolation "${isolation}" is not available: ${missingRuntimeReason(isolation)}`);
 
     const mounts = (req.mounts ?? []).map((m) => this.checkMount(m));
+    // refused by policy before the (maybe minutes long) image build; beforeCreate checks again with the image
+    await policy?.precheck?.({ ...req, name, workspace }, actor);
     const cpus = req.cpus !== undefined ? parseCpus(req.cpus) : DEFAULT_RESOURCES.cpus;
     const memoryBytes = req.memory !== undefined ? parseMemory(req.memory) : DEFAULT_RESOURCES.memoryBytes;
     const pids = req.pids !== undefined ? parsePids(req.pids) : DEFAULT_RESOURCES.pids;
@@ -412,6 +414,7 @@ export class SandboxService {
   async start(name: string, actor: Actor = 'api'): Promise<SandboxInfo> {
     const s = await this.get(name);
     if (s.state !== 'running') {
+      for (const h of this.hooks) await h.beforeStart?.(s, actor);
       const override = this.settings.read(name).agentArgs;
       if (override) {
         // Args changed since create: put the new argv where paddock-init looks before it starts the agent.
