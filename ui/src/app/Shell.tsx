@@ -21,6 +21,7 @@ import { WorkspacesView } from '../features/workspaces/WorkspacesView';
 import { usePanes } from '../state/panes';
 import { usePaddock } from '../state/store';
 import { useUi, viewFromHash, type View } from '../state/ui';
+import { LoadErrorBoundary } from '../components/LoadErrorBoundary';
 import { Toasts } from './Toasts';
 
 // The first screen is Workspaces; everything else (and the MUI parts only it uses) loads on demand.
@@ -103,25 +104,31 @@ export function Shell() {
         {/* Terminals stay mounted while another page is shown, so their sockets and screens survive navigation. */}
         {(view === 'terminals' || paneCount > 0) && (
           <Box sx={{ display: view === 'terminals' ? 'flex' : 'none', flexDirection: 'column', flex: 1, minHeight: 0 }}>
-            <Suspense fallback={<Skeleton variant="rounded" sx={{ flex: 1 }} />}>
-              <TerminalsView />
-            </Suspense>
+            <LoadErrorBoundary what="terminals page">
+              <Suspense fallback={<Skeleton variant="rounded" sx={{ flex: 1 }} />}>
+                <TerminalsView />
+              </Suspense>
+            </LoadErrorBoundary>
           </Box>
         )}
         {view === 'workspaces' && <WorkspacesView />}
         {view !== 'workspaces' && view !== 'terminals' && (
-          <Suspense fallback={<Skeleton variant="rounded" height={180} />}>
-            {view === 'agents' && <AgentsView />}
-            {view === 'secrets' && <SecretsView />}
-            {view === 'policy' && <PolicyView />}
-            {view === 'activity' && <ActivityView />}
-          </Suspense>
+          <LoadErrorBoundary key={view} what={`${view} page`}>
+            <Suspense fallback={<Skeleton variant="rounded" height={180} />}>
+              {view === 'agents' && <AgentsView />}
+              {view === 'secrets' && <SecretsView />}
+              {view === 'policy' && <PolicyView />}
+              {view === 'activity' && <ActivityView />}
+            </Suspense>
+          </LoadErrorBoundary>
         )}
       </Box>
-      <Suspense fallback={null}>
-        {launch !== null && <LaunchDialog />}
-        {settingsFor !== null && <SettingsDrawer />}
-      </Suspense>
+      <LoadErrorBoundary what="form" floating key={`${launch !== null}-${settingsFor ?? ''}`}>
+        <Suspense fallback={null}>
+          {launch !== null && <LaunchDialog />}
+          {settingsFor !== null && <SettingsDrawer />}
+        </Suspense>
+      </LoadErrorBoundary>
       <Toasts />
     </Box>
   );

@@ -26,6 +26,13 @@ interface UiState {
   settingsFor: string | null;
   pending: Record<string, PendingApply>;
   setPending(sandbox: string, p: PendingApply): void;
+  /**
+   * Forms the user left for another page ("Manage stored secrets"), by key ('launch',
+   * 'settings:<sandbox>'): reopening the form restores what was typed.
+   */
+  drafts: Record<string, unknown>;
+  saveDraft(key: string, values: unknown): void;
+  takeDraft<T>(key: string): T | undefined;
   go(v: View): void;
   openLaunch(p?: LaunchPrefill): void;
   closeLaunch(): void;
@@ -38,6 +45,17 @@ export const useUi = create<UiState>()((set) => ({
   launch: null,
   settingsFor: null,
   pending: {},
+  drafts: {},
+  saveDraft: (key, values) => set((s) => ({ drafts: { ...s.drafts, [key]: values } })),
+  takeDraft: <T,>(key: string): T | undefined => {
+    const d = useUi.getState().drafts[key] as T | undefined;
+    if (d !== undefined) {
+      const drafts = { ...useUi.getState().drafts };
+      delete drafts[key];
+      set({ drafts });
+    }
+    return d;
+  },
   setPending: (sandbox, p) =>
     set((s) => {
       const pending = { ...s.pending };

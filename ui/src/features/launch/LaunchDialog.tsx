@@ -59,6 +59,7 @@ function LaunchForm({ prefill, onDone }: { prefill: LaunchPrefill; onDone: () =>
   const sandboxMap = usePaddock((s) => s.sandboxes);
   const sandboxes = useMemo(() => Object.values(sandboxMap), [sandboxMap]);
   const [v, setV] = useState<LaunchValues>(() =>
+    useUi.getState().takeDraft<LaunchValues>('launch') ??
     initialLaunchValues({
       workspace: prefill.workspace ?? (workspaces.length === 1 ? workspaces[0]!.path : undefined),
       agent: agents.find((a) => a.name === prefill.agent),
@@ -209,6 +210,7 @@ function LaunchForm({ prefill, onDone }: { prefill: LaunchPrefill; onDone: () =>
             agent={v.agent}
             sandbox={v.name.trim() || undefined}
             testPrefix="launch"
+            onLeave={() => useUi.getState().saveDraft('launch', v)}
           />
           <Stack direction="row" spacing={1.5}>
             <TextField data-field="cpus" label="CPUs" value={v.cpus} onChange={(e) => set('cpus', e.target.value)} placeholder="default" error={Boolean(errors.cpus)} helperText={errors.cpus ?? 'e.g. 2 or 0.5'} sx={{ flex: 1 }} slotProps={{ htmlInput: { inputMode: 'decimal', 'data-testid': 'launch-cpus' } }} />

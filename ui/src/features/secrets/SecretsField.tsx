@@ -41,6 +41,7 @@ export function SecretsField({
   agent,
   sandbox,
   testPrefix,
+  onLeave,
 }: {
   rows: AttachmentRow[];
   onChange: (rows: AttachmentRow[]) => void;
@@ -49,6 +50,8 @@ export function SecretsField({
   agent: string;
   sandbox?: string;
   testPrefix: string;
+  /** Called before "Manage stored secrets" leaves the form, so it can keep what was typed. */
+  onLeave?: () => void;
 }) {
   const { list, error, load } = useSecrets();
   const closeLaunch = useUi((s) => s.closeLaunch);
@@ -62,6 +65,7 @@ export function SecretsField({
   const unattached = available.filter((n) => !rows.some((r) => r.name === n));
   const update = (i: number, patch: Partial<AttachmentRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const toSecretsPage = () => {
+    onLeave?.();
     closeLaunch();
     closeSettings();
     go('secrets');

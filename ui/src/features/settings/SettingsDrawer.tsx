@@ -45,7 +45,9 @@ export function SettingsDrawer() {
 }
 
 function SettingsForm({ sandbox, onClose }: { sandbox: SandboxInfo; onClose: () => void }) {
-  const [v, setV] = useState<SettingsValues>(() => settingsFrom(sandbox));
+  // A draft left for the Secrets page comes back: the drawer loses nothing typed.
+  const [draft] = useState(() => useUi.getState().takeDraft<{ v: SettingsValues; rows: AttachmentRow[] }>(`settings:${sandbox.name}`));
+  const [v, setV] = useState<SettingsValues>(() => draft?.v ?? settingsFrom(sandbox));
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
   const [serverError, setServerError] = useState<string | null>(null);
@@ -68,7 +70,7 @@ function SettingsForm({ sandbox, onClose }: { sandbox: SandboxInfo; onClose: () 
       .then(
         (r) => {
           setSecretsLoaded(r.secrets);
-          setRows(r.secrets.map(rowFrom));
+          setRows(draft?.rows ?? r.secrets.map(rowFrom));
         },
         (e: unknown) => setSecretsLoadError(errorMessage(e)),
       );
@@ -202,6 +204,7 @@ function SettingsForm({ sandbox, onClose }: { sandbox: SandboxInfo; onClose: () 
             agent={sandbox.agent}
             sandbox={sandbox.name}
             testPrefix="settings"
+            onLeave={() => useUi.getState().saveDraft(`settings:${sandbox.name}`, { v, rows })}
           />
         )}
         <Box ref={outcomeRef} sx={{ display: 'contents' }} />
