@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testSandboxImage } from '../../test/base-image.js';
 import type { CreateSandboxRequest } from '../core/protocol.js';
 import type { SandboxSpec } from '../core/spec.js';
 import { allocateSubnet, type SubnetPlan } from '../core/subnets.js';
@@ -19,7 +20,7 @@ import { EgressService } from './service.js';
 
 const RUN = `eg${Date.now().toString(36)}`;
 const TEST_LABELS = { 'io.paddock.test': RUN };
-const SANDBOX_IMAGE = process.env.PADDOCK_TEST_SANDBOX_IMAGE ?? 'paddock-dev-base'; // has curl, node, iproute2, getent
+let SANDBOX_IMAGE = ''; // Paddock's base image: has curl, node, iproute2, getent
 const BASE_IMAGE = process.env.PADDOCK_BASE_IMAGE ?? 'paddock/bootstrap:trixie';
 const NETWORK_COUNT = 200; // the issue's density target for sandbox networks
 const LIVE_CHANGE_BUDGET_MS = 1000;
@@ -104,6 +105,7 @@ let A = ''; // allows a.test, secure.test, inject.test and rebinding-test names
 let B = ''; // allows *.a.test only
 
 beforeAll(async () => {
+  SANDBOX_IMAGE = await testSandboxImage();
   const certDir = mkdtempSync(join(tmpdir(), 'paddock-egress-ca-'));
   const certs = makeCerts(certDir);
   rmSync(certDir, { recursive: true, force: true });

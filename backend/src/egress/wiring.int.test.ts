@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testSandboxImage } from '../../test/base-image.js';
 import type { AppContext } from '../api/context.js';
 import { planFor } from '../core/subnets.js';
 import { EventBus } from '../daemon/events.js';
@@ -18,7 +19,7 @@ import { EgressService } from './service.js';
 
 const RUN = `ew${Date.now().toString(36)}`;
 const TEST_LABELS = { 'io.paddock.test': RUN };
-const SANDBOX_IMAGE = process.env.PADDOCK_TEST_SANDBOX_IMAGE ?? 'paddock-dev-base'; // images/base with paddock-init
+let SANDBOX_IMAGE = ''; // images/base with paddock-init
 const engine = new DockerEngine();
 const stateDir = mkdtempSync(join(tmpdir(), 'paddock-egress-wiring-'));
 const workspace = mkdtempSync(join(tmpdir(), 'paddock-egress-ws-'));
@@ -29,6 +30,7 @@ let sandboxes: SandboxService;
 const name = `${RUN}-sb`;
 
 beforeAll(async () => {
+  SANDBOX_IMAGE = await testSandboxImage();
   const paths = resolvePaths({ PADDOCK_STATE_DIR: stateDir, PADDOCK_CONFIG_DIR: join(stateDir, 'config') });
   mkdirSync(paths.settingsDir, { recursive: true });
   const ctx: AppContext = { engine, events: new EventBus(), paths, log: quiet, extraLabels: TEST_LABELS, services: {} };
@@ -38,7 +40,7 @@ beforeAll(async () => {
   });
   await egress.start();
   const builder = { ensureAgent: async () => SANDBOX_IMAGE } as unknown as ImageBuilder;
-  sandboxes = new SandboxService(ctx, builder, { homeDir: null, gitIdentity: () => ({ name: null, email: null }) });
+  sandboxes = new SandboxService(ctx, builder, { homeDir: null, remotePaths: false, gitIdentity: () => ({ name: null, email: null }) });
   ctx.services.sandboxes = sandboxes;
   ctx.services.egress = egress;
   sandboxes.addHooks(egress);

@@ -17,7 +17,7 @@ import {
   DEFAULT_RESOURCES, buildContainerCreate, defaultSandboxName, homeVolumeName, missingRuntimeReason, networkNameFor, runtimeFor,
   uniqueName, validateEnv, type SandboxSpec,
 } from '../core/spec.js';
-import { allocateSubnet, planFor, type SubnetPlan } from '../core/subnets.js';
+import { allocateSubnet, type SubnetPlan } from '../core/subnets.js';
 import type { ContainerSummary } from '../engine/types.js';
 import { findAgent, loadCatalog } from '../images/catalog.js';
 import type { ImageBuilder, Progress } from '../images/builder.js';
@@ -274,13 +274,7 @@ export class SandboxService {
       made.container = await this.ctx.engine.containers.create(body);
       for (const h of this.hooks) await h.afterCreate?.(spec, made.container, cctx);
       this.settings.write(name, { network });
-      const modes = this.networkModes();
-      if (modes) {
-        if (network !== 'allowlist') await modes.setMode(name, network);
-      } else {
-        if (network === 'none' && spec.networkName) await this.ctx.engine.networks.disconnect(spec.networkName, made.container);
-        if (network === 'open') await this.connectOpen(name, made.container);
-      }
+      if (network !== 'allowlist') await this.networkModes().setMode(name, network);
 
       let info = await this.get(name);
       this.record(actor, 'sandbox.create', name, { agent: agent.name, workspace, isolation, network, image });
@@ -326,19 +320,11 @@ export class SandboxService {
     return run;
   }
 
-  /** The egress module, when registered, owns network modes (proxy attachment, open bridge). */
-  private networkModes(): { setMode(name: string, mode: NetworkMode): Promise<unknown> } | null {
+  /** The egress module owns network modes (proxy attachment, the open bridge); paddockd always registers it. */
+  private networkModes(): { setMode(name: string, mode: NetworkMode): Promise<unknown> } {
     const e = this.ctx.services.egress as { setMode?(name: string, mode: NetworkMode): Promise<unknown> } | undefined;
-    return e?.setMode ? (e as { setMode(name: string, mode: NetworkMode): Promise<unknown> }) : null;
-  }
-
-  /** `open` mode without the egress module: an extra per-sandbox bridge with a route out. */
-  async connectOpen(name: string, containerId: string): Promise<void> {
-    const openNet = `paddock-open-${name}`;
-    if (!(await this.ctx.engine.networks.inspect(openNet))) {
-      await this.ctx.engine.networks.create({ name: openNet, internal: false, labels: this.ownedLabels(name, 'network') });
-    }
-    await this.ctx.engine.networks.connect(openNet, containerId);
+    if (!e?.setMode) throw new PaddockError(ErrorCode.Internal, 'The egress module is not running in this paddockd, so network modes cannot be set. Restart paddockd.');
+    return e as { setMode(name: string, mode: NetworkMode): Promise<unknown> };
   }
 
   private async cleanup(name: string, made: { container?: string; network?: string; volume?: string }, partial?: SandboxInfo): Promise<void> {
@@ -504,8 +490,7 @@ export class SandboxService {
       patch.pids = res.pidsLimit;
     }
     if (Object.keys(res).length) await this.ctx.engine.containers.update(s.id, res);
-    // with the egress module present its afterUpdate hook moves the sandbox between networks
-    if (change.network !== undefined && change.network !== s.network && !this.networkModes()) await this.applyNetworkMode(s, change.network);
+    // the egress module's afterUpdate hook moves the sandbox between networks
     if (change.network !== undefined) patch.network = change.network;
     if (change.allowHosts !== undefined) patch.allowHosts = change.allowHosts;
     this.settings.write(name, patch);
@@ -514,30 +499,6 @@ export class SandboxService {
     this.record(actor, 'sandbox.update', name, { change: { ...change } });
     this.ctx.events.emit({ type: 'sandbox', action: 'updated', sandbox: info });
     return { sandbox: info, restartRequired: false };
-  }
-
-  /** Move a sandbox between none / allowlist / open without restarting it. */
-  async applyNetworkMode(s: SandboxInfo, mode: NetworkMode): Promise<void> {
-    const own = networkNameFor(s.name);
-    const openNet = `paddock-open-${s.name}`;
-    const details = await this.ctx.engine.containers.inspect(s.id);
-    const attached = new Set(Object.keys(details?.networks ?? {}));
-    if (mode === 'none') {
-      if (attached.has(own)) await this.ctx.engine.networks.disconnect(own, s.id);
-      if (attached.has(openNet)) await this.ctx.engine.networks.disconnect(openNet, s.id);
-      await this.ctx.engine.networks.remove(openNet);
-      return;
-    }
-    if (!attached.has(own)) {
-      const net = await this.ctx.engine.networks.inspect(own);
-      const plan = net?.subnets[0] ? planFor(net.subnets[0]) : null;
-      await this.ctx.engine.networks.connect(own, s.id, plan ? { ipv4: plan.sandbox } : {});
-    }
-    if (mode === 'open' && !attached.has(openNet)) await this.connectOpen(s.name, s.id);
-    if (mode === 'allowlist' && attached.has(openNet)) {
-      await this.ctx.engine.networks.disconnect(openNet, s.id);
-      await this.ctx.engine.networks.remove(openNet);
-    }
   }
 
   async exec(name: string, cmd: string[], opts: { root?: boolean; env?: Record<string, string> } = {}, actor: Actor = 'api'): Promise<ExecResult> {

@@ -1,5 +1,5 @@
 /**
- * File- and env-mode secrets in real sandboxes (image paddock-dev-base), created with the real
+ * File- and env-mode secrets in real sandboxes (Paddock's base image), created with the real
  * spec builder so the hardening (dropped capabilities, tmpfs options) is the one users get.
  * Everything carries io.paddock.test=<run> and is removed afterwards.
  */
@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testSandboxImage } from '../../test/base-image.js';
 import { Label } from '../core/labels.js';
 import type { CreateSandboxRequest, SandboxInfo } from '../core/protocol.js';
 import { buildContainerCreate, homeVolumeName, type SandboxSpec } from '../core/spec.js';
@@ -15,7 +16,7 @@ import { DockerEngine } from '../engine/docker.js';
 import type { CreateContext } from '../sandboxes/hooks.js';
 import { SecretsService } from './service.js';
 
-const IMAGE = 'paddock-dev-base';
+let IMAGE = '';
 const RUN = `secrets-${randomBytes(4).toString('hex')}`;
 const TEST_LABELS = { [Label.Test]: RUN };
 const AGENT_UID = 4321; // not 1000, so "owned by the agent" cannot pass by accident
@@ -103,6 +104,7 @@ describe('file-mode and env-mode secrets in a real sandbox', () => {
   let second: { spec: SandboxSpec; id: string };
 
   beforeAll(async () => {
+    IMAGE = await testSandboxImage();
     dir = mkdtempSync(join(tmpdir(), 'paddock-secrets-int-'));
     workspace = mkdtempSync(join(tmpdir(), 'paddock-secrets-ws-'));
     svc = new SecretsService({ engine, paths: { stateDir: dir, settingsDir: join(dir, 'sandboxes') }, extraLabels: TEST_LABELS });

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testSandboxImage } from '../../test/base-image.js';
 import { Label } from '../core/labels.js';
 import type { CreateSandboxRequest, SandboxInfo } from '../core/protocol.js';
 import { buildContainerCreate, homeVolumeName, networkNameFor, type SandboxSpec } from '../core/spec.js';
@@ -52,7 +53,7 @@ if (!egress.ctor) console.warn(`skipping proxy-mode end-to-end: ${egress.reason}
 
 const RUN = `sp${randomBytes(3).toString('hex')}`;
 const TEST_LABELS = { [Label.Test]: RUN };
-const SANDBOX_IMAGE = 'paddock-dev-base';
+let SANDBOX_IMAGE = '';
 const BASE_IMAGE = process.env.PADDOCK_BASE_IMAGE ?? 'paddock/bootstrap:trixie';
 const AGENT_UID = 4321;
 const KEY = `sk-ant-api03-E2E-${randomBytes(16).toString('hex')}`;
@@ -149,6 +150,7 @@ let B: Made; // has no secrets
 
 describe.skipIf(!egress.ctor)('proxy-mode secrets through the egress proxy container', () => {
   beforeAll(async () => {
+    SANDBOX_IMAGE = await testSandboxImage();
     const certDir = mkdtempSync(join(tmpdir(), 'paddock-secrets-ca-'));
     const certs = makeCerts(certDir);
     rmSync(certDir, { recursive: true, force: true });

@@ -1,20 +1,23 @@
 /**
  * Shared agent logins on the real engine: two sandboxes of one agent mount `paddock-creds-<agent>`
  * where the agent keeps its login; what one writes (a login) the other reads, and the directory
- * is the agent user's even though the engine creates it root-owned. The volume mount is added to
- * the create body the way SandboxSpec.volumes will once core/spec.ts has it.
+ * is the agent user's even though the engine creates it root-owned. The volume mount is SandboxSpec.volumes,
+ * as the secrets module sets it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testSandboxImage } from '../../test/base-image.js';
 import { Label } from '../core/labels.js';
 import type { CreateSandboxRequest, SandboxInfo } from '../core/protocol.js';
 import { buildContainerCreate, homeVolumeName, type SandboxSpec } from '../core/spec.js';
 import { DockerEngine } from '../engine/docker.js';
 import type { CreateContext } from '../sandboxes/hooks.js';
 import { SecretsService } from './service.js';
+
+let IMAGE = ''; // Paddock's base image (testSandboxImage)
 import type { VolumeMount } from './shared-login.js';
 
 const RUN = `sl${randomBytes(3).toString('hex')}`;
@@ -36,7 +39,7 @@ async function sh(id: string, script: string, user = `${AGENT_UID}:${AGENT_UID}`
 async function launch(short: string): Promise<string> {
   const name = `${RUN}-${short}`;
   const spec: SandboxSpec & { volumes: VolumeMount[] } = {
-    name, agent: AGENT, workspace, image: 'paddock-dev-base', isolation: 'container', runtime: 'runc', network: 'none', networkName: null,
+    name, agent: AGENT, workspace, image: IMAGE, isolation: 'container', runtime: 'runc', network: 'none', networkName: null,
     allowHosts: [], mounts: [], cpus: 1, memoryBytes: 512 * 1024 ** 2, pids: 256, autonomy: true, uid: AGENT_UID, gid: AGENT_UID,
     agentArgs: [], agentArgv: ['sleep', 'infinity'], env: {}, homeVolume: homeVolumeName(name), createdAt: new Date().toISOString(),
     extraLabels: TEST_LABELS, dns: null, tmpfs: {}, volumes: [],
@@ -62,6 +65,7 @@ describe('shared agent login volume', () => {
   let second: string;
 
   beforeAll(async () => {
+    IMAGE = await testSandboxImage();
     dir = mkdtempSync(join(tmpdir(), 'paddock-shared-login-'));
     workspace = mkdtempSync(join(tmpdir(), 'paddock-shared-login-ws-'));
     svc = new SecretsService({ engine, paths: { stateDir: dir, settingsDir: join(dir, 'sandboxes') }, extraLabels: TEST_LABELS });
