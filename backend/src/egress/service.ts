@@ -402,6 +402,15 @@ export class EgressService implements SandboxHooks {
     }
   }
 
+  /**
+   * The network settings as the proxy enforces them: the one source of truth for a sandbox's mode
+   * and allowed hosts (the sandbox service shows these, whatever path changed them).
+   */
+  enforced(name: string): { mode: NetworkMode; allowHosts: string[] } | null {
+    const s = this.store.read(name);
+    return s ? { mode: s.mode, allowHosts: s.rules.filter((r) => r.action === 'allow').map((r) => r.rule) } : null;
+  }
+
   async beforeRemove(info: SandboxInfo): Promise<void> {
     const name = info.name;
     await this.opts.engine.networks.disconnect(networkNameFor(name), this.containerName, true).catch(() => undefined);

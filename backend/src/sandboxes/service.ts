@@ -116,6 +116,7 @@ export class SandboxService {
 
   private toInfo(c: ContainerSummary, spec: SandboxLabelSpec): SandboxInfo {
     const s = this.settings.read(spec.name);
+    const enforced = this.egressView(spec.name);
     return {
       name: spec.name,
       id: c.id,
@@ -125,8 +126,8 @@ export class SandboxService {
       agentState: 'unknown',
       agentExitCode: null,
       isolation: spec.isolation,
-      network: s.network ?? spec.network,
-      allowHosts: s.allowHosts ?? spec.allowHosts,
+      network: enforced?.mode ?? s.network ?? spec.network,
+      allowHosts: enforced?.allowHosts ?? s.allowHosts ?? spec.allowHosts,
       image: spec.image,
       createdAt: spec.createdAt,
       mounts: spec.mounts,
@@ -273,7 +274,6 @@ export class SandboxService {
       }
       made.container = await this.ctx.engine.containers.create(body);
       for (const h of this.hooks) await h.afterCreate?.(spec, made.container, cctx);
-      this.settings.write(name, { network });
       if (network !== 'allowlist') await this.networkModes().setMode(name, network);
 
       let info = await this.get(name);
@@ -318,6 +318,12 @@ export class SandboxService {
     });
     this.allocation = run.catch(() => undefined);
     return run;
+  }
+
+  /** Mode and allowed hosts as the egress proxy enforces them (null before egress knows the sandbox). */
+  private egressView(name: string): { mode: NetworkMode; allowHosts: string[] } | null {
+    const e = this.ctx.services.egress as { enforced?(name: string): { mode: NetworkMode; allowHosts: string[] } | null } | undefined;
+    return e?.enforced?.(name) ?? null;
   }
 
   /** The egress module owns network modes (proxy attachment, the open bridge); paddockd always registers it. */
@@ -491,8 +497,7 @@ export class SandboxService {
     }
     if (Object.keys(res).length) await this.ctx.engine.containers.update(s.id, res);
     // the egress module's afterUpdate hook moves the sandbox between networks
-    if (change.network !== undefined) patch.network = change.network;
-    if (change.allowHosts !== undefined) patch.allowHosts = change.allowHosts;
+    // mode and hosts live in the egress store (egressView); the settings file keeps neither
     this.settings.write(name, patch);
     const info = await this.get(name);
     for (const h of this.hooks) await h.afterUpdate?.(info, change, actor);

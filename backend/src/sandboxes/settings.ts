@@ -1,6 +1,8 @@
 /**
  * Mutable per-sandbox settings that engine labels cannot hold (labels are fixed at create):
- * live resource changes and the current network mode/allowlist. One small JSON file each.
+ * live resource changes and changed agent arguments. One small JSON file each. The network mode
+ * and allowlist live in the egress store, which the proxy enforces; `network`/`allowHosts` here are
+ * only read, from files written before that.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
