@@ -3,64 +3,9 @@
  * workspace, launch a shell agent and talk to it, launch a second one side by side, change one
  * sandbox's network mode in the form and see it take effect inside, stop and remove both.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO } from './global-setup';
-
-const LOGIN_URL = () => {
-  const u = process.env.PADDOCK_URL;
-  if (!u) throw new Error('PADDOCK_URL is not set: run through e2e/playwright.config.ts (its global setup starts paddockd).');
-  return u;
-};
-const shot = (name: string) => join(REPO, 'assets', name);
-const IMAGE_BUILD_MS = 12 * 60_000; // first launch builds the base + shell images
-
-/** Everything the pane's xterm holds (scrollback + screen), read from the buffer via the test hook. */
-async function paneText(page: Page, paneId: string): Promise<string> {
-  return page.evaluate((id) => window.__paddockTerminals?.[id]?.text() ?? '', paneId);
-}
-
-async function typeInPane(page: Page, paneId: string, text: string): Promise<void> {
-  await page.getByTestId(`xterm-${paneId}`).click();
-  await page.keyboard.type(text);
-}
-
-async function expectLine(page: Page, paneId: string, re: RegExp, timeout = 30_000): Promise<void> {
-  try {
-    await expect
-      .poll(async () => (await paneText(page, paneId)).split('\n').some((l) => re.test(l.trimEnd())), { timeout })
-      .toBe(true);
-  } catch (e) {
-    const shown = (await paneText(page, paneId)).trimEnd().split('\n').slice(-15).join('\n');
-    const conn = await page.getByTestId(`pane-${paneId}`).getAttribute('data-conn').catch(() => null);
-    throw new Error(`pane ${paneId} (connection: ${conn}) shows no line matching ${re}; it ends with:\n${shown}\n${(e as Error).message}`);
-  }
-}
-
-/** Submits the launch form and waits for it to close; paddockd's error, if any, fails the test with its words. */
-async function submitLaunch(page: Page): Promise<void> {
-  await page.getByTestId('launch-submit').click();
-  const closed = expect(page.getByTestId('launch-form')).toHaveCount(0, { timeout: IMAGE_BUILD_MS });
-  const failed = page
-    .getByTestId('launch-error')
-    .waitFor({ timeout: IMAGE_BUILD_MS })
-    .then(async () => {
-      throw new Error(`paddockd refused the launch: ${await page.getByTestId('launch-error').innerText()}`);
-    });
-  await Promise.race([closed, failed]);
-  failed.catch(() => {}); // the loser of the race is not an error
-}
-
-async function launchShell(page: Page, name: string): Promise<string> {
-  await page.getByTestId('new-sandbox').click();
-  const form = page.getByTestId('launch-form');
-  await expect(form).toBeVisible();
-  await page.getByTestId('launch-agent').click();
-  await page.getByTestId('launch-agent-shell').click();
-  await page.getByTestId('launch-name').fill(name);
-  return name;
-}
+import { api, dismissToasts, expectLine, launchShell, LOGIN_URL, login, shot, submitLaunch, typeInPane } from './helpers';
 
 test('workspace → two shells side by side → network change → stop and remove', async ({ page }) => {
   const workspace = mkdtempSync('/tmp/paddock-e2e-ws-');
@@ -71,8 +16,7 @@ test('workspace → two shells side by side → network change → stop and remo
   const paneB = `${b}/agent`;
   try {
     // Login link → session cookie → dashboard.
-    await page.goto(LOGIN_URL());
-    await expect(page.getByTestId('feed-state')).toHaveAttribute('data-state', 'live');
+    await login(page);
     const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
     test.info().annotations.push({ type: 'first-contentful-paint-ms', description: String(fcp === null ? 'n/a' : Math.round(fcp)) });
     console.log(`first contentful paint: ${fcp === null ? 'n/a' : Math.round(fcp)} ms`);
@@ -118,6 +62,7 @@ test('workspace → two shells side by side → network change → stop and remo
     // The agent catalog shows the image the launch just built.
     await page.getByTestId('nav-agents').click();
     await expect(page.getByTestId('image-state-shell')).toHaveAttribute('data-state', 'ready');
+    await dismissToasts(page);
     await page.screenshot({ path: shot('agents.png') });
     await page.getByTestId('nav-terminals').click();
     await expectLine(page, paneA, /^hello$/); // navigating away kept the pane and its screen
@@ -142,6 +87,7 @@ test('workspace → two shells side by side → network change → stop and remo
     await expectLine(page, paneB, /^NET:.*eth0/);
     await typeInPane(page, paneA, 'echo pane-a-still-here\n');
     await expectLine(page, paneA, /^pane-a-still-here$/);
+    await dismissToasts(page);
     await page.screenshot({ path: shot('terminals-split.png') });
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot({ path: shot('terminals-split-dark.png') });
@@ -167,6 +113,7 @@ test('workspace → two shells side by side → network change → stop and remo
     await page.getByTestId('settings-network-none').click();
     await page.getByTestId('settings-save').click();
     await expect(drawer.getByTestId('settings-saved').or(drawer.getByTestId('settings-restart-needed'))).toBeVisible();
+    await dismissToasts(page);
     await page.screenshot({ path: shot('settings-drawer.png') });
     await page.getByTestId('settings-close').click();
     await expect(page.getByTestId(`network-${b}`).first()).toHaveAttribute('data-network', 'none');
@@ -189,14 +136,14 @@ test('workspace → two shells side by side → network change → stop and remo
       await expect(page.getByTestId(`sandbox-row-${name}`)).toHaveCount(0, { timeout: 60_000 });
     }
     for (const name of [a, b]) {
-      const res = await page.request.get(new URL(`/api/v1/sandboxes/${name}`, LOGIN_URL()).toString());
+      const res = await page.request.get(api(`/sandboxes/${name}`));
       expect(res.status()).toBe(404);
     }
     await page.getByTestId('nav-terminals').click();
     await expect(page.getByTestId('terminals-empty')).toBeVisible();
   } finally {
     for (const name of [a, b]) {
-      await page.request.delete(new URL(`/api/v1/sandboxes/${name}?force=true`, LOGIN_URL()).toString()).catch(() => {});
+      await page.request.delete(api(`/sandboxes/${name}?force=true`)).catch(() => {});
     }
     rmSync(workspace, { recursive: true, force: true });
   }

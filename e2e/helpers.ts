@@ -82,3 +82,11 @@ export async function cleanup(request: APIRequestContext, sandboxes: string[], w
   for (const name of sandboxes) await request.delete(api(`/sandboxes/${name}?force=true`)).catch(() => {});
   if (workspace) await request.delete(api(`/workspaces?path=${encodeURIComponent(workspace)}`)).catch(() => {});
 }
+
+/** Closes the dashboard's toasts (one at a time, oldest first), so a screenshot shows the screen, not a notice over it. */
+export async function dismissToasts(page: Page): Promise<void> {
+  for (let i = 0; i < 5 && (await page.getByTestId('toast').count()) > 0; i++) {
+    await page.getByTestId('toast').getByRole('button').click({ timeout: 2_000 }).catch(() => {}); // it may hide by itself meanwhile
+    await page.waitForTimeout(400); // the next queued toast slides in
+  }
+}
