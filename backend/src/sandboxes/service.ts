@@ -23,6 +23,7 @@ import { findAgent, loadCatalog } from '../images/catalog.js';
 import type { ImageBuilder, Progress } from '../images/builder.js';
 import type { CreateContext, SandboxHooks } from './hooks.js';
 import { probeRemoteOwner } from './remote-paths.js';
+import { startTrace } from './trace.js';
 import { SettingsStore } from './settings.js';
 import tarStream from 'tar-stream';
 
@@ -182,6 +183,7 @@ export class SandboxService {
     // policy defaults (isolation, network, resources) fill what the user left open
     const policy = this.ctx.services.policy as { withDefaults?(r: CreateSandboxRequest): CreateSandboxRequest; precheck?(r: CreateSandboxRequest, actor: Actor): Promise<void> } | undefined;
     const req = policy?.withDefaults?.(request) ?? request;
+    const trace = startTrace('create', request.name ?? request.agent);
     const catalog = this.catalog();
     const agent = findAgent(catalog, req.agent);
     const workspace = this.checkWorkspace(req.workspace);
@@ -194,6 +196,7 @@ export class SandboxService {
     }
 
     const all = await this.list();
+    trace.mark('list');
     const taken = new Set(all.map((s) => s.name));
     let name: string;
     if (req.name) {
@@ -208,12 +211,14 @@ export class SandboxService {
 
     const isolation: Isolation = req.isolation ?? 'container';
     const engineInfo = await this.ctx.engine.info();
+    trace.mark('engine-info');
     const runtime = runtimeFor(isolation, engineInfo.runtimes);
     if (!runtime) throw new PaddockError(ErrorCode.RuntimeUnavailable, `Isolation "${isolation}" is not available: ${missingRuntimeReason(isolation)}`);
 
     const mounts = (req.mounts ?? []).map((m) => this.checkMount(m));
     // refused by policy before the (maybe minutes long) image build; beforeCreate checks again with the image
     await policy?.precheck?.({ ...req, name, workspace }, actor);
+    trace.mark('policy');
     const cpus = req.cpus !== undefined ? parseCpus(req.cpus) : DEFAULT_RESOURCES.cpus;
     const memoryBytes = req.memory !== undefined ? parseMemory(req.memory) : DEFAULT_RESOURCES.memoryBytes;
     const pids = req.pids !== undefined ? parsePids(req.pids) : DEFAULT_RESOURCES.pids;
@@ -227,6 +232,7 @@ export class SandboxService {
     const made: { container?: string; network?: string; volume?: string } = {};
     try {
       const image = await this.builder.ensureAgent(agent, progress);
+      trace.mark('image');
       const owner = localOwner ?? (await this.remoteOwner(image, workspace, mounts));
       const spec: SandboxSpec = {
         name,
@@ -263,23 +269,30 @@ export class SandboxService {
         ...(req.rows ? { rows: req.rows } : {}),
       };
       const plan = await this.createNetwork(spec, made);
+      trace.mark('network');
       const cctx: CreateContext = { actor, request: req, plan };
       for (const h of this.hooks) await h.beforeCreate?.(spec, cctx);
+      trace.mark('before-create-hooks');
 
       await this.ctx.engine.volumes.create(spec.homeVolume, this.ownedLabels(name, 'home'));
       made.volume = spec.homeVolume;
+      trace.mark('volume');
       const body = buildContainerCreate(spec);
       if (spec.networkName) {
         (body.NetworkingConfig as { EndpointsConfig: Record<string, Record<string, unknown>> }).EndpointsConfig[spec.networkName]!.IPAMConfig = { IPv4Address: plan.sandbox };
       }
       made.container = await this.ctx.engine.containers.create(body);
+      trace.mark('container');
       for (const h of this.hooks) await h.afterCreate?.(spec, made.container, cctx);
       if (network !== 'allowlist') await this.networkModes().setMode(name, network);
+      trace.mark('after-create-hooks');
 
       let info = await this.get(name);
       this.record(actor, 'sandbox.create', name, { agent: agent.name, workspace, isolation, network, image });
       if (req.start !== false) info = await this.start(name, actor);
+      trace.mark('start');
       this.ctx.events.emit({ type: 'sandbox', action: 'created', sandbox: info });
+      trace.done((f, m) => this.ctx.log.info(f, m));
       return { sandbox: info, reused: false };
     } catch (err) {
       await this.cleanup(name, made, made.network ? partialInfo(name, agent.name, workspace, network) : undefined);
@@ -404,7 +417,9 @@ export class SandboxService {
   // ---- lifecycle ----------------------------------------------------------------------------
 
   async start(name: string, actor: Actor = 'api'): Promise<SandboxInfo> {
+    const trace = startTrace('start', name);
     const s = await this.get(name);
+    trace.mark('get');
     if (s.state !== 'running') {
       for (const h of this.hooks) await h.beforeStart?.(s, actor);
       const override = this.settings.read(name).agentArgs;
@@ -414,13 +429,18 @@ export class SandboxService {
         const argv = agentArgv(agent, s.autonomy, override);
         await this.ctx.engine.containers.putArchive(s.id, '/run/paddock', await tarOneFile('agent.argv', argv.map((a) => a + '\0').join(''), s.uid, s.gid));
       }
+      trace.mark('before-start');
       await this.ctx.engine.containers.start(s.id);
+      trace.mark('engine-start');
       await this.waitForAgentSession(s);
+      trace.mark('agent-session');
       this.record(actor, 'sandbox.start', name);
     }
     const info = await this.get(name);
     for (const h of this.hooks) await h.afterStart?.(info, info.id);
+    trace.mark('after-start-hooks');
     this.ctx.events.emit({ type: 'sandbox', action: 'updated', sandbox: info });
+    trace.done((f, m) => this.ctx.log.info(f, m));
     return info;
   }
 
