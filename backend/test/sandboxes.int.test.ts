@@ -260,6 +260,22 @@ describe('bad input', () => {
     expect(agents.find((a) => a.name === 'broken')?.custom).toBe(true);
   });
 
+  it('a second paddockd never takes the socket or port of a running one', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const same = spawnSync(process.execPath, [join(BACKEND_DIR, 'bin', 'paddockd.js')], { env: h.env, encoding: 'utf8', timeout: 60_000 });
+    expect(same.status).toBe(1);
+    expect(same.stderr.trim()).toMatch(/^paddockd: (Another paddockd already serves|Port \d+ on .* is already in use)/);
+    expect((await h.cli(['ls'])).code).toBe(0); // the first one still answers on its socket
+    // another state dir on the same port: `paddock` (which starts paddockd) relays the reason
+    const other = new Harness();
+    other.port = h.port;
+    const r = await other.cli(['ls']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/Port \d+ on 127\.0\.0\.1 is already in use.*PADDOCK_PORT/);
+    expect((await h.cli(['ls'])).code).toBe(0);
+    await other.stop();
+  });
+
   it('says the engine is down when it is', async () => {
     const down = new Harness();
     down.port = await freePort();

@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { chmodSync, existsSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { ZodError } from 'zod';
 import { ErrorCode, PaddockError, httpStatusFor } from '../core/errors.js';
 import { API_PREFIX, TERMINAL_MAX_INPUT_FRAME_BYTES } from '../core/protocol.js';
@@ -115,10 +116,25 @@ export interface RunningServers {
 export async function startServers(ctx: AppContext, deps: CoreDeps, opts: ServerOptions): Promise<RunningServers> {
   const unixApp = await buildApp(ctx, deps, opts, 'unix');
   const tcpApp = await buildApp(ctx, deps, opts, 'tcp');
-  if (existsSync(opts.socketPath)) rmSync(opts.socketPath);
+  // TCP first: a port in use fails before the socket file is touched.
+  try {
+    await tcpApp.listen({ host: opts.host, port: opts.port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new PaddockError(ErrorCode.Conflict, `Port ${opts.port} on ${opts.host} is already in use (another paddockd, or another program). Stop it, or choose a free port with PADDOCK_PORT.`);
+    }
+    throw err;
+  }
+  if (existsSync(opts.socketPath)) {
+    // A live paddockd on this socket keeps it: never take the socket from under a running daemon.
+    if (await socketAnswers(opts.socketPath)) {
+      await tcpApp.close();
+      throw new PaddockError(ErrorCode.Conflict, `Another paddockd already serves ${opts.socketPath}. Use it, or stop it first (paddock daemon stop).`);
+    }
+    rmSync(opts.socketPath);
+  }
   await unixApp.listen({ path: opts.socketPath });
   chmodSync(opts.socketPath, 0o600);
-  await tcpApp.listen({ host: opts.host, port: opts.port });
   const addr = tcpApp.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   return {
@@ -127,4 +143,18 @@ export async function startServers(ctx: AppContext, deps: CoreDeps, opts: Server
       await Promise.allSettled([unixApp.close(), tcpApp.close()]);
     },
   };
+}
+
+/** Whether something accepts connections on a Unix socket (a stale file refuses them). */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = createConnection(path);
+    const done = (ok: boolean) => {
+      c.destroy();
+      resolve(ok);
+    };
+    c.once('connect', () => done(true));
+    c.once('error', () => done(false));
+    c.setTimeout(1000, () => done(false));
+  });
 }

@@ -116,5 +116,9 @@ export async function ensureDaemon(client = new DaemonClient()): Promise<DaemonS
   } catch {
     // no log yet
   }
+  if (child.exitCode !== null) {
+    const said = tail.split('\n').reverse().find((l) => l.startsWith('paddockd: '));
+    throw new PaddockError(ErrorCode.Internal, said ? said.slice('paddockd: '.length) : `paddockd exited while starting (code ${child.exitCode}). See ${client.paths.logPath}.stdio${tail ? `:\n${tail}` : ''}`);
+  }
   throw new PaddockError(ErrorCode.Internal, `paddockd did not start within ${DAEMON_START_TIMEOUT_MS / 1000}s. See ${client.paths.logPath}${tail ? `:\n${tail}` : ''}`);
 }
