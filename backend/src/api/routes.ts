@@ -103,7 +103,11 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext, deps: 
     }
     if (needs.refuse) throw new PaddockError(ErrorCode.Conflict, needs.refuse);
     const answer = await sandboxes.update(name, change, actor);
-    return { ...answer, restartRequired: answer.restartRequired || needs.reasons.length > 0, restartReasons: needs.reasons };
+    // The service reads the sandbox before its afterUpdate hooks run, and the network mode now
+    // lives in the egress store those hooks write: read it again, and tell every viewer.
+    const sandbox = await sandboxes.inspect(name);
+    if (change.network !== undefined || change.allowHosts !== undefined) ctx.events.emit({ type: 'sandbox', action: 'updated', sandbox });
+    return { sandbox, restartRequired: answer.restartRequired || needs.reasons.length > 0, restartReasons: needs.reasons };
   });
 
   app.post(`${P}/sandboxes/:name/start`, async (req) => sandboxes.start(parse(NameParams, req.params).name, actorOf(req)));
