@@ -32,7 +32,8 @@ interface UiState {
    */
   drafts: Record<string, unknown>;
   saveDraft(key: string, values: unknown): void;
-  takeDraft<T>(key: string): T | undefined;
+  /** Forget a draft once its form has read it back (read with `drafts[key]`: initializers may run twice). */
+  dropDraft(key: string): void;
   go(v: View): void;
   openLaunch(p?: LaunchPrefill): void;
   closeLaunch(): void;
@@ -47,15 +48,14 @@ export const useUi = create<UiState>()((set) => ({
   pending: {},
   drafts: {},
   saveDraft: (key, values) => set((s) => ({ drafts: { ...s.drafts, [key]: values } })),
-  takeDraft: <T,>(key: string): T | undefined => {
-    const d = useUi.getState().drafts[key] as T | undefined;
-    if (d !== undefined) {
-      const drafts = { ...useUi.getState().drafts };
+  dropDraft: (key) =>
+    set((s) => {
+      if (!(key in s.drafts)) return s;
+      const drafts = { ...s.drafts };
       delete drafts[key];
-      set({ drafts });
-    }
-    return d;
-  },
+      return { drafts };
+    }),
+
   setPending: (sandbox, p) =>
     set((s) => {
       const pending = { ...s.pending };

@@ -59,13 +59,14 @@ function LaunchForm({ prefill, onDone }: { prefill: LaunchPrefill; onDone: () =>
   const sandboxMap = usePaddock((s) => s.sandboxes);
   const sandboxes = useMemo(() => Object.values(sandboxMap), [sandboxMap]);
   const [v, setV] = useState<LaunchValues>(() =>
-    useUi.getState().takeDraft<LaunchValues>('launch') ??
+    (useUi.getState().drafts.launch as LaunchValues | undefined) ??
     initialLaunchValues({
       workspace: prefill.workspace ?? (workspaces.length === 1 ? workspaces[0]!.path : undefined),
       agent: agents.find((a) => a.name === prefill.agent),
       runtimes,
     }),
   );
+  useEffect(() => useUi.getState().dropDraft('launch'), []);
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
   const [serverError, setServerError] = useState<string | null>(null);

@@ -46,7 +46,8 @@ export function SettingsDrawer() {
 
 function SettingsForm({ sandbox, onClose }: { sandbox: SandboxInfo; onClose: () => void }) {
   // A draft left for the Secrets page comes back: the drawer loses nothing typed.
-  const [draft] = useState(() => useUi.getState().takeDraft<{ v: SettingsValues; rows: AttachmentRow[] }>(`settings:${sandbox.name}`));
+  const [draft] = useState(() => useUi.getState().drafts[`settings:${sandbox.name}`] as { v: SettingsValues; rows: AttachmentRow[] } | undefined);
+  useEffect(() => useUi.getState().dropDraft(`settings:${sandbox.name}`), [sandbox.name]);
   const [v, setV] = useState<SettingsValues>(() => draft?.v ?? settingsFrom(sandbox));
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);

@@ -20,7 +20,7 @@ import Paper from '@mui/material/Paper';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { useTheme } from '@mui/material/styles';
-import { lazy, Suspense, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { NetworkBadge } from '../../components/NetworkBadge';
 import { StateChip } from '../../components/StateChip';
 import { newShell, restartAgent, startSandbox, stopSandbox } from '../../state/actions';
@@ -50,6 +50,17 @@ export function TerminalPane({ pane, cell, visible, focused }: { pane: Pane; cel
   const isMax = maximized === pane.id;
   const isAgent = pane.session === 'agent';
   const workspace = sandbox?.workspace.replace(/\/+$/, '').split('/').pop() ?? '';
+
+  // The agent's exit reaches us on its terminal, not as a sandbox event: put it in the store so the
+  // state chips here and on the Workspaces page say "agent exited" at a glance (and "running" again after a restart).
+  useEffect(() => {
+    if (!isAgent || !sandbox || sandbox.state !== 'running') return;
+    if (conn.kind === 'exited' && (sandbox.agentState !== 'exited' || sandbox.agentExitCode !== conn.code)) {
+      usePaddock.getState().upsertSandbox({ ...sandbox, agentState: 'exited', agentExitCode: conn.code });
+    } else if (conn.kind === 'open' && sandbox.agentState === 'exited') {
+      usePaddock.getState().upsertSandbox({ ...sandbox, agentState: 'running', agentExitCode: null });
+    }
+  }, [conn, isAgent, sandbox]);
 
   return (
     <Paper
