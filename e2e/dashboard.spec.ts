@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { api, dismissToasts, expectLine, launchShell, LOGIN_URL, login, shot, submitLaunch, typeInPane } from './helpers';
+import { api, choose, dismissToasts, expectLine, launchShell, login, LOGIN_URL, shot, submitLaunch, typeInPane } from './helpers';
 
 test('workspace → two shells side by side → network change → stop and remove', async ({ page }) => {
   const workspace = mkdtempSync('/tmp/paddock-e2e-ws-');
@@ -40,8 +40,7 @@ test('workspace → two shells side by side → network change → stop and remo
     // Launch a shell agent from the workspace card (workspace prefilled).
     await page.getByTestId(`launch-in-${workspace}`).click();
     await expect(page.getByTestId('launch-form')).toBeVisible();
-    await page.getByTestId('launch-agent').click();
-    await page.getByTestId('launch-agent-shell').click();
+    await choose(page, 'launch-agent', 'launch-agent-shell');
     // Inline validation of the form before anything is sent.
     await page.getByTestId('launch-name').fill('-bad name');
     await page.getByTestId('launch-memory').fill('lots');

@@ -49,13 +49,28 @@ export async function submitLaunch(page: Page): Promise<void> {
   failed.catch(() => {}); // the loser of the race is not an error
 }
 
+/**
+ * Picks an option of an MUI select and waits for its menu to close. Under load a click can land
+ * while the menu is still opening and be lost, leaving the menu over the form: then try again.
+ */
+export async function choose(page: Page, selectTestId: string, optionTestId: string): Promise<void> {
+  const listbox = page.getByRole('listbox');
+  for (let attempt = 0; ; attempt++) {
+    // a menu chosen from just before may still be closing: wait it out (or close it) first
+    if (!(await expect(listbox).toHaveCount(0, { timeout: 5_000 }).then(() => true, () => false))) await page.keyboard.press('Escape');
+    await page.getByTestId(selectTestId).click();
+    const picked = await page.getByTestId(optionTestId).click({ timeout: 15_000 }).then(() => true, () => false);
+    if (picked && (await expect(listbox).toHaveCount(0, { timeout: 5_000 }).then(() => true, () => false))) return;
+    if (attempt >= 2) throw new Error(`could not choose ${optionTestId} in ${selectTestId}: its menu did not take the click`);
+  }
+}
+
 /** Opens the launch form with the shell agent and the given name (the workspace must be picked or prefilled). */
 export async function launchShell(page: Page, name: string): Promise<string> {
   await page.getByTestId('new-sandbox').click();
   const form = page.getByTestId('launch-form');
   await expect(form).toBeVisible();
-  await page.getByTestId('launch-agent').click();
-  await page.getByTestId('launch-agent-shell').click();
+  await choose(page, 'launch-agent', 'launch-agent-shell');
   await page.getByTestId('launch-name').fill(name);
   return name;
 }

@@ -9,7 +9,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_FILE, type RunInfo } from './global-setup';
-import { api, cleanup, dismissToasts, expectLine, IMAGE_BUILD_MS, login, shot, submitLaunch, typeInPane } from './helpers';
+import { api, choose, cleanup, dismissToasts, expectLine, IMAGE_BUILD_MS, login, shot, submitLaunch, typeInPane } from './helpers';
 
 const uniq = () => Date.now().toString(36);
 
@@ -70,8 +70,7 @@ test('secrets: store with validation, attach at launch, change in the drawer (li
     // Launch a shell with NPM_TOKEN attached (file mode, the default for a name no preset knows).
     await page.getByTestId(`nav-workspaces`).click();
     await page.getByTestId(`launch-in-${workspace}`).click();
-    await page.getByTestId('launch-agent').click();
-    await page.getByTestId('launch-agent-shell').click();
+    await choose(page, 'launch-agent', 'launch-agent-shell');
     await page.getByTestId('launch-name').fill(name);
     // Leaving for the Secrets page keeps what was typed in the launch form.
     await page.getByTestId('launch-secrets-page').click();
@@ -88,8 +87,7 @@ test('secrets: store with validation, attach at launch, change in the drawer (li
     await page.getByTestId('launch-secret-mode-NPM_TOKEN-proxy').click();
     await page.getByTestId('launch-submit').click();
     await expect(page.getByTestId('launch-secret-error-NPM_TOKEN')).toContainText('Proxy mode needs a network');
-    await page.getByTestId('launch-secret-mode-NPM_TOKEN').click();
-    await page.getByTestId('launch-secret-mode-NPM_TOKEN-file').click();
+    await choose(page, 'launch-secret-mode-NPM_TOKEN', 'launch-secret-mode-NPM_TOKEN-file');
     await page.getByTestId('launch-network-allowlist').click();
     await page.getByTestId('launch-secrets').scrollIntoViewIfNeeded();
     await page.screenshot({ path: shot('launch-form-secrets.png') });
@@ -113,8 +111,7 @@ test('secrets: store with validation, attach at launch, change in the drawer (li
     await page.getByTestId(`pane-settings-${name}`).click();
     await drawer.getByTestId('settings-secret-add').click();
     await page.getByTestId('settings-secret-pick-BUILD_PASSWORD').click();
-    await drawer.getByTestId('settings-secret-mode-BUILD_PASSWORD').click();
-    await page.getByTestId('settings-secret-mode-BUILD_PASSWORD-env').click();
+    await choose(page, 'settings-secret-mode-BUILD_PASSWORD', 'settings-secret-mode-BUILD_PASSWORD-env');
     await expect(drawer.getByTestId('settings-secret-env-warning-BUILD_PASSWORD')).toContainText('docker inspect');
     await drawer.getByTestId('settings-save').click();
     await expect(drawer.getByTestId('settings-recreate-needed')).toBeVisible();
@@ -178,24 +175,20 @@ test('policy page shows where each rule comes from; activity shows a refusal liv
     // Dry run: refused, naming the rules and the file.
     await page.getByTestId('check-submit').click();
     await expect(page.getByText('Pick an agent.')).toBeVisible();
-    await page.getByTestId('check-agent').click();
-    await page.getByTestId('check-agent-shell').click();
+    await choose(page, 'check-agent', 'check-agent-shell');
     await page.getByTestId('check-workspace').fill(workspace);
-    await page.getByTestId('check-network').click();
-    await page.getByTestId('check-network-open').click();
+    await choose(page, 'check-network', 'check-network-open');
     await page.getByTestId('check-memory').fill('4g');
     await page.getByTestId('check-submit').click();
     const refused = page.getByTestId('check-refused');
     await expect(refused).toContainText('network.allowOpen');
     await expect(refused).toContainText('resources.max.memory');
     await expect(refused).toContainText(policyFile);
-    await page.getByTestId('check-network').click();
-    await page.getByTestId('check-network-allowlist').click();
+    await choose(page, 'check-network', 'check-network-allowlist');
     await page.getByTestId('check-memory').fill('1g');
     await page.getByTestId('check-submit').click();
     await expect(page.getByTestId('check-allowed')).toBeVisible();
-    await page.getByTestId('check-network').click();
-    await page.getByTestId('check-network-open').click();
+    await choose(page, 'check-network', 'check-network-open');
     await page.getByTestId('check-submit').click();
     await expect(page.getByTestId('check-refused')).toBeVisible();
     await dismissToasts(page);
@@ -209,8 +202,7 @@ test('policy page shows where each rule comes from; activity shows a refusal liv
     await page.getByTestId('new-sandbox').click();
     await page.getByTestId('launch-workspace').click();
     await page.getByRole('option', { name: workspace }).click();
-    await page.getByTestId('launch-agent').click();
-    await page.getByTestId('launch-agent-shell').click();
+    await choose(page, 'launch-agent', 'launch-agent-shell');
     await page.getByTestId('launch-name').fill(name);
     await page.getByTestId('launch-network-open').click();
     await page.getByTestId('launch-submit').click();
@@ -232,14 +224,12 @@ test('policy page shows where each rule comes from; activity shows a refusal liv
     await expect(refusals.first()).toContainText('network.allowOpen');
 
     // Filters: by sandbox (server side), by outcome (problems only), by text.
-    await page.getByTestId('activity-sandbox').click();
-    await page.getByTestId(`activity-sandbox-${name}-api`).click();
+    await choose(page, 'activity-sandbox', `activity-sandbox-${name}-api`);
     await expect(page.locator('[data-testid^="activity-row-"]')).toHaveCount(1);
     await expect(page.locator('[data-testid^="activity-row-"]').first()).toHaveAttribute('data-sandbox', `${name}-api`);
     await page.getByTestId('activity-sandbox').click();
     await page.getByRole('option', { name: 'All sandboxes' }).click();
-    await page.getByTestId('activity-outcome').click();
-    await page.getByTestId('activity-outcome-problems').click();
+    await choose(page, 'activity-outcome', 'activity-outcome-problems');
     const rows = page.locator('[data-testid^="activity-row-"]');
     await expect(rows.first()).toBeVisible();
     for (const o of await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-outcome')))) expect(o).not.toBe('ok');

@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { api, cleanup, expectLine, login, submitLaunch, typeInPane } from './helpers';
+import { api, choose, cleanup, expectLine, login, shot, submitLaunch, typeInPane } from './helpers';
 
 test('new shell in a pane; the agent exits, the pane shows its status, restart brings it back', async ({ page }) => {
   const workspace = mkdtempSync('/tmp/paddock-e2e-ws-');
@@ -14,8 +14,7 @@ test('new shell in a pane; the agent exits, the pane shows its status, restart b
     await login(page);
     expect((await page.request.post(api('/workspaces'), { data: { path: workspace } })).status()).toBe(201);
     await page.getByTestId(`launch-in-${workspace}`).click();
-    await page.getByTestId('launch-agent').click();
-    await page.getByTestId('launch-agent-shell').click();
+    await choose(page, 'launch-agent', 'launch-agent-shell');
     await page.getByTestId('launch-name').fill(name);
     await submitLaunch(page);
     await expect(page.getByTestId(`pane-${agentPane}`)).toHaveAttribute('data-conn', 'open', { timeout: 60_000 });
@@ -43,6 +42,9 @@ test('new shell in a pane; the agent exits, the pane shows its status, restart b
     await typeInPane(page, agentPane, 'exit 3\n');
     await expect(page.getByTestId(`pane-exited-${agentPane}`)).toContainText('code 3', { timeout: 30_000 });
     await expect(page.getByTestId(`pane-${agentPane}`)).toHaveAttribute('data-conn', 'exited');
+    // ...and the sandbox's state chips say so at a glance (pane header and Workspaces page)
+    await expect(page.getByTestId(`pane-${agentPane}`).getByTestId(`state-${name}`)).toHaveText('agent exited (3)');
+    await page.screenshot({ path: shot('terminal-agent-exited.png') });
     // the other session lives on
     await typeInPane(page, shellId, 'echo still-here\n');
     await expectLine(page, shellId, /^still-here$/);
@@ -53,6 +55,7 @@ test('new shell in a pane; the agent exits, the pane shows its status, restart b
     await expect(page.getByTestId(`pane-${agentPane}`)).toHaveAttribute('data-conn', 'open', { timeout: 30_000 });
     await typeInPane(page, agentPane, 'echo back-$((1+1))\n');
     await expectLine(page, agentPane, /^back-2$/);
+    await expect(page.getByTestId(`pane-${agentPane}`).getByTestId(`state-${name}`)).toHaveText('running');
   } finally {
     await cleanup(page.request, [name], workspace);
     rmSync(workspace, { recursive: true, force: true });

@@ -10,7 +10,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { api, cleanup, login, submitLaunch } from './helpers';
+import { api, choose, cleanup, login, submitLaunch } from './helpers';
 
 /** The sandbox's network interfaces, sorted, as the kernel (gVisor's) reports them. */
 async function interfaces(page: Page, name: string): Promise<string> {
@@ -30,8 +30,7 @@ test('gVisor: new limits apply with a restart the drawer offers; a new network n
     test.skip(!runtimes.some((r) => r.isolation === 'gvisor' && r.available), 'this engine has no gVisor runtime');
     expect((await page.request.post(api('/workspaces'), { data: { path: workspace } })).status()).toBe(201);
     await page.getByTestId(`launch-in-${workspace}`).click();
-    await page.getByTestId('launch-agent').click();
-    await page.getByTestId('launch-agent-shell').click();
+    await choose(page, 'launch-agent', 'launch-agent-shell');
     await page.getByTestId('launch-name').fill(name);
     await page.getByTestId('isolation-gvisor').click();
     await page.getByTestId('launch-network-none').click();
