@@ -136,7 +136,7 @@ function PolicyBody({ view }: { view: PolicyViewData }) {
           </Typography>
           {builtInOnly && (
             <EmptyState testId="policy-empty" icon={<GavelIcon />} title="No rules set">
-              Only Paddock’s own safety rules apply: never / , your home folder itself or system folders as a workspace, and hardened
+              Only Paddock’s own safety rules apply: never the root folder (/), your home folder itself or a system folder as a workspace, and hardened
               containers. To restrict agents, folders, isolation, resources or hosts, create <code>{view.files.user.path}</code> (the example in
               docs/policy.md is a good start).
             </EmptyState>
