@@ -23,15 +23,16 @@ import { usePaddock } from '../state/store';
 import { useUi, viewFromHash, type View } from '../state/ui';
 import { LoadErrorBoundary } from '../components/LoadErrorBoundary';
 import { Toasts } from './Toasts';
+import { lazyRetry } from './lazy-retry';
 
 // The first screen is Workspaces; everything else (and the MUI parts only it uses) loads on demand.
-const AgentsView = lazy(() => import('../features/agents/AgentsView').then((m) => ({ default: m.AgentsView })));
-const TerminalsView = lazy(() => import('../features/terminals/TerminalsView').then((m) => ({ default: m.TerminalsView })));
-const LaunchDialog = lazy(() => import('../features/launch/LaunchDialog').then((m) => ({ default: m.LaunchDialog })));
-const SecretsView = lazy(() => import('../features/secrets/SecretsView').then((m) => ({ default: m.SecretsView })));
-const PolicyView = lazy(() => import('../features/policy/PolicyView').then((m) => ({ default: m.PolicyView })));
-const ActivityView = lazy(() => import('../features/activity/ActivityView').then((m) => ({ default: m.ActivityView })));
-const SettingsDrawer = lazy(() => import('../features/settings/SettingsDrawer').then((m) => ({ default: m.SettingsDrawer })));
+const AgentsView = lazy(() => lazyRetry(() => import('../features/agents/AgentsView')).then((m) => ({ default: m.AgentsView })));
+const TerminalsView = lazy(() => lazyRetry(() => import('../features/terminals/TerminalsView')).then((m) => ({ default: m.TerminalsView })));
+const LaunchDialog = lazy(() => lazyRetry(() => import('../features/launch/LaunchDialog')).then((m) => ({ default: m.LaunchDialog })));
+const SecretsView = lazy(() => lazyRetry(() => import('../features/secrets/SecretsView')).then((m) => ({ default: m.SecretsView })));
+const PolicyView = lazy(() => lazyRetry(() => import('../features/policy/PolicyView')).then((m) => ({ default: m.PolicyView })));
+const ActivityView = lazy(() => lazyRetry(() => import('../features/activity/ActivityView')).then((m) => ({ default: m.ActivityView })));
+const SettingsDrawer = lazy(() => lazyRetry(() => import('../features/settings/SettingsDrawer')).then((m) => ({ default: m.SettingsDrawer })));
 
 export const APP_BAR_HEIGHT = 56;
 const NAV_WIDTH = 200;

@@ -30,8 +30,9 @@ import { useUi } from '../../state/ui';
 import type { Cell } from './grid-layout';
 import type { ConnectionState } from './terminal-connection';
 import type { XtermSession } from './xterm-session';
+import { lazyRetry } from '../../app/lazy-retry';
 
-const XtermHost = lazy(() => import('./XtermHost'));
+const XtermHost = lazy(() => lazyRetry(() => import('./XtermHost')));
 
 export const PANE_HEADER_HEIGHT = 40;
 
