@@ -28,8 +28,11 @@ const RESPONSIVE_BUDGET_MS = 10_000; // two cores shared with other test runs: g
 const EXEC_TIMEOUT_MS = 240_000; // an exec into a sandbox that dies mid-attack may never return; gVisor on a loaded host is slow
 const CONNECT_TIMEOUT_S = 3; // a dropped SYN would otherwise hang for minutes
 const ATTACKER_MEMORY = '1536m'; // above the 1 GiB /tmp bound, so the tmpfs limit (not OOM) stops the fill
-const ATTACKER_PIDS = 256;
-const LOG_FLOOD_BYTES = 30 * 1024 ** 2; // half again the engine's bound (2 × 10m)
+// The pids limit counts host tasks. Under gVisor (ptrace platform) that is the Sentry's threads and
+// one stub per emulated thread, and the Sentry dies when it cannot get a thread: 256 would kill the
+// gVisor sandbox during ordinary attacks (two dozen parallel connects), so it gets Paddock's default.
+const ATTACKER_PIDS: Record<Isolation, number> = { container: 256, gvisor: 1024, microvm: 256 };
+const LOG_FLOOD_BYTES = 24 * 1024 ** 2; // a fifth past the engine's bound (2 × 10m)
 const DISK_LIMIT_BYTES = 256 * 1024 ** 2; // the test's writable-layer bound (paddockd's default is 20g)
 const DISK_FILL_MB = 3000; // far beyond the bound: the watch must stop the writer well before
 const DOC_PATH = join(BACKEND_DIR, '..', 'docs', 'security.md');
@@ -48,6 +51,7 @@ const hostFile = join(hostDir, 'secret.txt');
 const hostFileContent = `HOST-SECRET-${token}\n`;
 const servers: Server[] = [];
 let loopbackPort = 0;
+const startedAt = Date.now();
 let anyAddrPort = 0;
 
 // ---- results ------------------------------------------------------------------------------
@@ -60,6 +64,8 @@ interface Attack {
 interface Outcome {
   held: boolean;
   inconclusive?: boolean;
+  /** Not held, for a reason outside Paddock that docs/security.md explains; shown as BROKE. */
+  knownGap?: string;
   evidence: string;
 }
 const attacks: Attack[] = [];
@@ -72,7 +78,12 @@ function attack(id: string, title: string, tries: string): Attack {
   return a;
 }
 
-function record(a: Attack, tier: Isolation, held: boolean, evidence: string): void {
+/**
+ * `knownGap`: only for a hole whose cause is outside Paddock and which docs/security.md explains
+ * (today: gVisor releases before 2026-03 do not filter `docker exec` processes). The row still
+ * reads BROKE in the table and is not counted as held; it just does not fail the suite.
+ */
+function record(a: Attack, tier: Isolation, held: boolean, evidence: string, knownGap?: string): void {
   // A sandbox that dies under an attack (gVisor's Sentry can) is a denial of service on itself, not an
   // escape: the host-side checks still decide. It is noted in the table; the next attack restarts it.
   if (current && !current.expectStop) {
@@ -82,7 +93,9 @@ function record(a: Attack, tier: Isolation, held: boolean, evidence: string): vo
   const inconclusive = !held && timedOut;
   if (inconclusive) evidence = `an exec of this attack did not finish within ${EXEC_TIMEOUT_MS / 1000} s, so nothing was proven (${evidence})`;
   timedOut = false;
-  outcomes.set(`${a.id}|${tier}`, { held, inconclusive, evidence: evidence.replace(/\s+/g, ' ').trim() });
+  const gap = !held && !inconclusive && knownGap ? knownGap : undefined;
+  outcomes.set(`${a.id}|${tier}`, { held, inconclusive, ...(gap ? { knownGap: gap } : {}), evidence: evidence.replace(/\s+/g, ' ').trim() });
+  if (gap) return;
   expect(held, `${a.title} on ${tier}: ${evidence}`).toBe(true);
 }
 
@@ -108,11 +121,105 @@ function statusField(text: string, field: string): string | undefined {
 
 let timedOut = false; // an exec of the current attack was killed by its timeout: the result proves nothing
 
+/** An exec through paddockd's API (the CLI's `paddock exec` makes the same request, minus a node start). */
 async function sh(name: string, script: string, opts: { root?: boolean; timeoutMs?: number } = {}): Promise<CliResult> {
-  const t0 = Date.now();
-  const r = await h.cli(['exec', name, ...(opts.root ? ['--root'] : []), '--', 'bash', '-c', script], { timeoutMs: opts.timeoutMs ?? EXEC_TIMEOUT_MS });
-  if (r.code === -1 && Date.now() - t0 >= (opts.timeoutMs ?? EXEC_TIMEOUT_MS)) timedOut = true;
-  return r;
+  const ms = opts.timeoutMs ?? EXEC_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<CliResult>((res) => { timer = setTimeout(() => { timedOut = true; res({ code: -1, stdout: '', stderr: `timed out after ${ms} ms` }); }, ms); });
+  const req = h.client
+    .request<{ exitCode: number; stdout: string; stderr: string }>('POST', `/sandboxes/${encodeURIComponent(name)}/exec`, { cmd: ['bash', '-c', script], root: Boolean(opts.root) })
+    .then((r) => ({ code: r.exitCode, stdout: r.stdout, stderr: r.stderr }), (err: unknown) => ({ code: 1, stdout: '', stderr: String((err as Error)?.message ?? err) }));
+  try {
+    return await Promise.race([req, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Run a script in the sandbox's own process tree: a new window of the agent's tmux session, where
+ * the agent and everything it starts live (a `docker exec` process is outside that tree, and gVisor
+ * before 2026-03 does not filter those). `root` runs it through sudo, as an agent would.
+ */
+async function inAgentTree(name: string, script: string, opts: { root?: boolean; timeoutMs?: number } = {}): Promise<string> {
+  const f = `/tmp/paddock-sec-${randomBytes(4).toString('hex')}`;
+  const b64 = Buffer.from(script).toString('base64');
+  // setuid binaries (sudo) do not elevate under gVisor 2022: there the agent's tree has no root, so
+  // it tries as the agent (NOSUDO says so in the output).
+  const cmd = opts.root
+    ? `{ if sudo -n true 2>/dev/null; then sudo -n bash ${f}.sh; else echo "NOSUDO $(sudo -n true 2>&1 | head -1)"; bash ${f}.sh; fi; } > ${f}.out 2>&1; echo END >> ${f}.out`
+    : `bash ${f}.sh > ${f}.out 2>&1; echo END >> ${f}.out`;
+  const start = await sh(name, `echo ${b64} | base64 -d > ${f}.sh && tmux -S /run/paddock/tmux.sock new-window -d -t agent: '${cmd}' && echo started`);
+  expect(start.stdout + start.stderr, 'a window opened in the agent\'s tmux session').toContain('started');
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  for (;;) {
+    const r = await sh(name, `cat ${f}.out 2>/dev/null`);
+    if (/^END$/m.test(r.stdout)) return r.stdout;
+    if (Date.now() > deadline) {
+      timedOut = true;
+      return r.stdout;
+    }
+    await new Promise((res) => setTimeout(res, 400));
+  }
+}
+
+/** Every way a root process could put a setuid/setgid bit on a file in `dir`; prints one line per attempt. */
+function setidScript(dir: string): string {
+  return [
+    `cd ${dir} || exit 1`,
+    'echo "filter $(grep Seccomp: /proc/self/status | tr -s "\t " " ")"',
+    'cp /usr/bin/python3 suid-py && chown 0:0 suid-py',
+    'for m in 4755 2755 u+s g+s; do chmod $m suid-py 2>/dev/null && echo "chmod $m OK" || echo "chmod $m refused"; done',
+    'install -m 4755 /usr/bin/python3 suid-install 2>/dev/null && echo "install -m 4755 OK" || echo "install -m 4755 refused"',
+    `cp -p /usr/bin/sudo suid-cp-p 2>/dev/null; python3 -c 'import os; print("cp -p of sudo: mode %o" % (os.stat("suid-cp-p").st_mode & 0o7777))' 2>/dev/null || echo "cp -p of sudo: mode none"`,
+    `python3 - <<'PY'
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+def t(name, f):
+    try:
+        r = f()
+        print(name, 'OK' if r is None or r >= 0 else 'refused ' + errno.errorcode.get(ctypes.get_errno(), '?'))
+    except OSError as e:
+        print(name, 'refused', errno.errorcode.get(e.errno, e.errno))
+t('os.chmod 4755', lambda: os.chmod('suid-py', 0o4755))
+t('fchmod 4755', lambda: os.fchmod(os.open('suid-py', os.O_RDONLY), 0o4755))
+t('fchmodat 6755', lambda: os.chmod('suid-py', 0o6755, dir_fd=os.open('.', os.O_RDONLY)))
+t('open O_CREAT 4755', lambda: os.close(os.open('suid-open', os.O_CREAT | os.O_WRONLY, 0o4755)))
+t('mknod S_IFREG 4755', lambda: os.mknod('suid-mknod', 0o100000 | 0o4755))
+def tmpfile():
+    fd = os.open('.', os.O_TMPFILE | os.O_WRONLY, 0o4755)
+    os.link('/proc/self/fd/%d' % fd, 'suid-tmpfile', follow_symlinks=True)
+t('O_TMPFILE 4755 + link', tmpfile)
+class How(ctypes.Structure):
+    _fields_ = [('flags', ctypes.c_uint64), ('mode', ctypes.c_uint64), ('resolve', ctypes.c_uint64)]
+how = How(os.O_CREAT | os.O_WRONLY, 0o4755, 0)
+t('openat2 O_CREAT 4755', lambda: libc.syscall(437, -100, b'suid-openat2', ctypes.byref(how), 24))
+t('fchmodat2 4755', lambda: libc.syscall(452, -100, b'suid-py', 0o4755, 0))
+params = ctypes.create_string_buffer(120)
+t('io_uring_setup', lambda: libc.syscall(425, 8, params))
+PY`,
+  ].join('\n');
+}
+
+/** Files under `dir` (on the host) carrying a setuid or setgid bit. */
+function setidFilesOnHost(dir: string): string[] {
+  const found: string[] = [];
+  for (const n of readdirSync(dir)) {
+    const st = lstatSync(join(dir, n));
+    if (st.isFile() && (st.mode & 0o6000)) found.push(`${n} (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)})`);
+  }
+  return found;
+}
+
+function removeAttempts(dir: string): void {
+  for (const n of readdirSync(dir)) if (n.startsWith('suid-')) rmSync(join(dir, n), { force: true });
+}
+
+/** gVisor applies the OCI seccomp profile to `docker exec` processes only since 2026-03 (google/gvisor#12692). */
+function runscExecUnfiltered(): string | undefined {
+  const v = spawnSync('runsc', ['--version'], { encoding: 'utf8' }).stdout ?? '';
+  const d = /(20\d{6})/.exec(v)?.[1];
+  return d && Number(d) < 20260308 ? `runsc ${d} does not apply the seccomp profile to \`docker exec\` processes (gVisor fixed it in 2026-03, google/gvisor#12692)` : undefined;
 }
 
 
@@ -122,7 +229,7 @@ const short = (s: string, n = 140): string => (s.length > n ? s.slice(0, n) + '�
 /** The other sandbox and paddockd, timed while an attack runs. */
 async function probe(victim: string): Promise<{ execMs: number; apiMs: number; ok: boolean }> {
   const t0 = Date.now();
-  const r = await h.cli(['exec', victim, '--', 'true'], { timeoutMs: 60_000 });
+  const r = await sh(victim, 'true', { timeoutMs: 60_000 });
   const execMs = Date.now() - t0;
   const t1 = Date.now();
   const st = await h.client.status();
@@ -130,11 +237,25 @@ async function probe(victim: string): Promise<{ execMs: number; apiMs: number; o
   return { execMs, apiMs, ok: r.code === 0 && st !== null };
 }
 
+/**
+ * Responsive = answering within RESPONSIVE_BUDGET_MS, or within 3× (+2 s) what the same probe took
+ * with no attack running (`baseline`, measured per tier before its first attack): an exec into a
+ * gVisor sandbox on a loaded two-core machine takes seconds even when nothing attacks it.
+ */
+const baseline = new Map<Isolation, { execMs: number; apiMs: number }>();
+let tierNow: Isolation = 'container';
+const budget = (base: number): number => Math.max(RESPONSIVE_BUDGET_MS, 3 * base + 2000);
+
 function responsiveText(p: { execMs: number; apiMs: number; ok: boolean }): string {
-  return p.ok ? `other sandbox \`exec true\` ${p.execMs} ms, paddockd ${p.apiMs} ms` : `other sandbox or paddockd did NOT answer (${p.execMs} ms)`;
+  const b = baseline.get(tierNow);
+  const base = b ? ` (idle ${b.execMs} / ${b.apiMs} ms)` : '';
+  return p.ok ? `other sandbox \`exec true\` ${p.execMs} ms, paddockd ${p.apiMs} ms${base}` : `other sandbox or paddockd did NOT answer (${p.execMs} ms)`;
 }
 
-const responsive = (p: { execMs: number; apiMs: number; ok: boolean }): boolean => p.ok && p.execMs < RESPONSIVE_BUDGET_MS && p.apiMs < RESPONSIVE_BUDGET_MS;
+const responsive = (p: { execMs: number; apiMs: number; ok: boolean }): boolean => {
+  const b = baseline.get(tierNow) ?? { execMs: 0, apiMs: 0 };
+  return p.ok && p.execMs < budget(b.execMs) && p.apiMs < budget(b.apiMs);
+};
 
 /** Run an attack, probe responsiveness once it has had time to bite, then wait for the attack. */
 async function during<T>(attackRun: Promise<T>, victim: string, biteMs: number): Promise<[T, Awaited<ReturnType<typeof probe>>]> {
@@ -197,16 +318,38 @@ function listen(host: string, banner: string): Promise<number> {
   });
 }
 
-/** A bash snippet that tries TCP to each ip:port (in parallel) and prints `OPEN ip:port <banner>` for those that connect. */
+/**
+ * A snippet that tries TCP to each ip:port, all at once from one process (threads), and prints
+ * `OPEN ip:port <banner>` for those that connect, `closed ip:port <error>` for the rest, then END.
+ * One process on purpose: two dozen short-lived processes at once (bash + timeout per target)
+ * crash gVisor 2022's Sentry on the ptrace platform, which proved nothing about the network.
+ */
 function connectScript(targets: string[]): string {
-  return [
-    ...targets.map((t) => {
-      const [ip, port] = t.split(':');
-      return `( if timeout ${CONNECT_TIMEOUT_S} bash -c 'exec 3<>/dev/tcp/${ip}/${port} && echo "OPEN ${t} $(timeout 1 head -c 80 <&3 | tr -d "\\n")"' 2>/dev/null; then :; else echo "closed ${t}"; fi ) &`;
-    }),
-    'wait',
-    'echo END',
-  ].join('\n');
+  return `python3 - <<'PADDOCK_PY'
+import socket, threading
+out = {}
+def probe(t):
+    ip, port = t.rsplit(':', 1)
+    s = socket.socket()
+    s.settimeout(${CONNECT_TIMEOUT_S})
+    try:
+        s.connect((ip, int(port)))
+        try:
+            s.settimeout(1)
+            b = s.recv(80).decode(errors='replace').replace('\\n', '')
+        except Exception:
+            b = ''
+        out[t] = 'OPEN %s %s' % (t, b)
+    except Exception as e:
+        out[t] = 'closed %s %s' % (t, type(e).__name__)
+    finally:
+        s.close()
+threads = [threading.Thread(target=probe, args=(t,)) for t in ${JSON.stringify(targets)}]
+for x in threads: x.start()
+for x in threads: x.join()
+for t in sorted(out): print(out[t])
+print('END')
+PADDOCK_PY`;
 }
 
 const openLines = (s: string): string[] => s.split('\n').filter((l) => l.startsWith('OPEN '));
@@ -214,9 +357,17 @@ const openLines = (s: string): string[] => s.split('\n').filter((l) => l.startsW
 const ran = (r: CliResult): boolean => /^END$/m.test(r.stdout);
 
 async function ensureRunning(name: string): Promise<void> {
-  const ls = JSON.parse((await h.cli(['ls', '--json'])).stdout) as SandboxInfo[];
-  if (ls.find((s) => s.name === name)?.state !== 'running') expect((await h.cli(['start', name])).code).toBe(0);
+  const info = await h.client.request<SandboxInfo>('GET', `/sandboxes/${encodeURIComponent(name)}`);
+  if (info.state !== 'running') expect((await h.cli(['start', name])).code).toBe(0);
 }
+
+/**
+ * A script listing files that hold `pattern` anywhere but /proc, /sys and /usr. Only files written
+ * since the run began are read: the pattern is random per run, so no older file can hold it (a host
+ * file that leaks in carries its host mtime, which is newer). Under gVisor this is minutes faster.
+ */
+const grepNewScript = (pattern: string): string =>
+  `find / \\( -path /proc -o -path /sys -o -path /usr \\) -prune -o -type f -newermt @${Math.floor(startedAt / 1000) - 60} -print0 2>/dev/null | xargs -0 -r grep -lIs '${pattern}' 2>/dev/null | head -3 | sed 's/^/HOLDS /'`;
 
 // ---- the attacks ----------------------------------------------------------------------------
 
@@ -228,16 +379,17 @@ const A = {
   mknod: attack('mknod', 'mknod a host device', 'as root, creates the host disk\'s block device (and /dev/mem) in /tmp and in the workspace and reads from it'),
   mount: attack('mount', 'mount', 'as root, mounts tmpfs, proc, a bind of / and a cgroup hierarchy'),
   userns: attack('userns', 'unshare -U / unshare -r', 'creates a user namespace (as the agent and as root) to gain capabilities in it; the host checks that none of the sandbox\'s processes is in a new user namespace'),
-  setuid: attack('setuid', 'setuid-root binary', 'root copies python3 into the workspace as setuid root; the agent runs it: it may become the sandbox\'s root, but must get no capability beyond the documented set'),
-  setuidHost: attack('setuid-host', 'setuid-root file left for the host', 'the same setuid-root file, seen from the host: a host user who runs it would become host root'),
+  setuid: attack('setuid', 'setuid-root binary', 'root tries to make a setuid-root copy of python3 in the workspace; the agent runs what it got, and the image\'s own setuid-root sudo and mount: they may give the sandbox\'s root, but no capability beyond the documented set'),
+  setuidHost: attack('setuid-host', 'setuid-root file left for the host', 'from the agent\'s own process tree, as root (sudo): chmod/fchmod/fchmodat/fchmodat2 to 4755/2755, install -m 4755, cp -p of sudo, open/O_TMPFILE/openat2/mknod creating a 4755 file, io_uring; the host then looks for any setuid/setgid file in the workspace (a host user who ran one would become host root)'),
+  setuidExec: attack('setuid-exec', 'setuid-root file via a process paddockd starts', 'the same attempts from a `docker exec` process as root: paddockd execs paddock-ctl and tmux in every sandbox, and the sandbox\'s root can replace those binaries, so an agent with root inside can reach this path too'),
   procSys: attack('proc-sys', 'write /proc/sys', 'as root, writes kernel.sysrq, vm.overcommit_memory and net.ipv4.ip_forward (their current values)'),
   corePattern: attack('core-pattern', 'write core_pattern', 'as root, writes /proc/sys/kernel/core_pattern (its current value: a pipe handler there runs as host root)'),
   releaseAgent: attack('release-agent', 'cgroup release_agent', 'as root, writes every release_agent it can find and mounts a fresh cgroup hierarchy to get one (CVE-2022-0492)'),
   binfmt: attack('binfmt', 'register a binfmt_misc handler', 'as root, registers a handler in /proc/sys/fs/binfmt_misc and mounts binfmt_misc'),
-  engineSocket: attack('engine-socket', 'reach the engine', 'searches the whole filesystem for sockets, DOCKER_HOST and the usual socket paths, and tries the engine\'s TCP ports 2375/2376 on every host address'),
+  engineSocket: attack('engine-socket', 'reach the engine', 'searches every mount (the only way in for a host socket) and /run, /tmp for sockets, DOCKER_HOST and the usual socket paths, and tries the engine\'s TCP ports 2375/2376 on every host address'),
   ptrace: attack('ptrace', 'see or ptrace host processes', 'lists every process it can see, and ptrace-attaches to paddockd\'s host pid'),
   caps: attack('caps', 'capability and seccomp report', 'amicontained-style: CapEff/CapBnd of root and of the agent from /proc/self/status, Seccomp mode (for gVisor, of its host processes)'),
-  paddockd: attack('paddockd-api', "reach paddockd's API", "paddockd's TCP port on the gateway and every host address; its Unix socket anywhere in the sandbox"),
+  paddockd: attack('paddockd-api', "reach paddockd's API", "paddockd's TCP port on the gateway and every host address; its Unix socket at its host path and on every mount (the only way in for a host socket)"),
   hostLoopback: attack('host-loopback', 'reach a host service on 127.0.0.1', 'the test listens on the host\'s 127.0.0.1; the sandbox tries that port on the gateway and every host address'),
   hostAny: attack('host-any', 'reach a host service on 0.0.0.0', 'the test listens on all host addresses; the sandbox tries that port on the gateway and every host address'),
   metadata: attack('metadata', 'reach the metadata address', 'never contacted: the sandbox\'s route to 169.254.169.254 goes to the gateway, and the host must drop anything forwarded off the internal network (engine isolation rule present, address not local)'),
@@ -245,7 +397,7 @@ const A = {
   otherHome: attack('other-home', "read or write another sandbox's home and workspace", 'a marker in the second sandbox\'s HOME and workspace; the first looks for it everywhere and writes to the second\'s workspace path'),
   forkBomb: attack('fork-bomb', 'fork bomb', 'a classic bash fork bomb for 10 s; stopped by the pids limit'),
   memoryHog: attack('memory-hog', 'memory hog', 'allocates 64 MiB blocks until stopped; the OOM killer must act inside the sandbox only'),
-  tmpFill: attack('tmp-fill', 'fill /tmp', 'writes 1.3 GiB to /tmp; stopped by the tmpfs size (1 GiB)'),
+  tmpFill: attack('tmp-fill', 'fill /tmp', 'writes 1100 MiB to /tmp (76 MiB past the bound); stopped by the tmpfs size (1 GiB)'),
   logFlood: attack('log-flood', 'log flood', `writes ${LOG_FLOOD_BYTES / 1024 ** 2} MiB to the container's stdout; the engine's json-file log must stay within ${LOG_MAX_FILES} × ${LOG_MAX_SIZE}`),
   diskFill: attack('disk-fill', 'fill the writable layer', `writes ${DISK_FILL_MB} MB outside the workspace; the disk watch (limit here ${DISK_LIMIT_BYTES / 1024 ** 2} MiB) stops the sandbox`),
 };
@@ -270,16 +422,22 @@ afterAll(async () => {
 });
 
 function writeDoc(): void {
-  if (outcomes.size === 0 || ONLY || process.env.PADDOCK_SECURITY_DOC === '0') return;
+  if (outcomes.size === 0) return;
+  if (ONLY || process.env.PADDOCK_SECURITY_DOC === '0') {
+    // partial runs never touch the doc; their results go to the log
+    for (const [k, o] of outcomes) console.log(`${k}: ${o.held ? 'held' : o.knownGap ? 'BROKE (known gap)' : o.inconclusive ? 'inconclusive' : 'BROKE'} — ${o.evidence}`);
+    return;
+  }
   const tiers = TIERS.filter((t) => [...outcomes.keys()].some((k) => k.endsWith(`|${t}`)));
   const info = spawnSync('docker', ['version', '-f', '{{.Server.Version}}'], { encoding: 'utf8' }).stdout.trim();
   const kernel = spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim();
-  const cell = (o: Outcome | undefined): string => (o ? `${o.held ? 'held' : o.inconclusive ? '*inconclusive*' : '**BROKE**'} — ${o.evidence.replace(/\|/g, '\\|')}` : 'not run');
+  const cell = (o: Outcome | undefined): string => (o ? `${o.held ? 'held' : o.inconclusive ? '*inconclusive*' : o.knownGap ? '**BROKE** (known gap: see below)' : '**BROKE**'} — ${o.evidence.replace(/\|/g, '\\|')}` : 'not run');
   const lines = [
     DOC_BEGIN,
     `Last run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, engine ${info}, kernel ${kernel}, tiers: ${tiers.join(', ')}` +
       `${TIERS.filter((t) => !tiers.includes(t)).map((t) => ` (${t}: not available here)`).join('')}.`,
-    `Held: ${[...outcomes.values()].filter((o) => o.held).length} of ${outcomes.size}.`,
+    `Held: ${[...outcomes.values()].filter((o) => o.held).length} of ${outcomes.size}` +
+      `${[...outcomes.values()].some((o) => o.knownGap) ? `; known gaps (BROKE, explained below, not failing the suite): ${[...outcomes.values()].filter((o) => o.knownGap).length}` : ''}. Run time ${((Date.now() - startedAt) / 60_000).toFixed(1)} min.`,
     '',
     `| attack | what it tries | ${tiers.join(' | ')} |`,
     `|---|---|${tiers.map(() => '---').join('|')}|`,
@@ -309,10 +467,14 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     if (!available.get(tier)) return;
     wsA = makeWorkspace();
     wsB = makeWorkspace();
-    const ra = await h.cli(['run', 'shell', wsA, '-d', '--name', a, '--isolation', tier, '--memory', ATTACKER_MEMORY, '--pids', String(ATTACKER_PIDS)]);
+    const ra = await h.cli(['run', 'shell', wsA, '-d', '--name', a, '--isolation', tier, '--memory', ATTACKER_MEMORY, '--pids', String(ATTACKER_PIDS[tier])]);
     expect(ra.code, ra.stderr).toBe(0);
     const rb = await h.cli(['run', 'shell', wsB, '-d', '--name', b, '--isolation', tier]);
     expect(rb.code, rb.stderr).toBe(0);
+    tierNow = tier;
+    await probe(b); // warm up
+    const idle = await probe(b);
+    baseline.set(tier, { execMs: idle.execMs, apiMs: idle.apiMs });
     ready = true;
   });
 
@@ -321,6 +483,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     it(x.title, async (ctx) => {
       if (!available.get(tier)) return ctx.skip(ONLY && !ONLY.includes(tier) ? `${tier} not selected (PADDOCK_SECURITY_TIERS)` : `${tier} is not available on this engine`);
       expect(ready).toBe(true);
+      tierNow = tier;
       await ensureRunning(a);
       timedOut = false;
       current = { name: a, started: inspect(a).State.StartedAt, expectStop: x === A.forkBomb || x === A.diskFill };
@@ -330,8 +493,8 @@ describe.each(TIERS)('on the %s tier', (tier) => {
   // ---- filesystem ----
 
   run(A.hostRead, async () => {
-    const r = await sh(a, `cat ${hostFile}; ls -la ${hostDir}; grep -rIs --exclude-dir=proc --exclude-dir=sys --exclude-dir=usr -l '${token}' / 2>/dev/null | head -3; echo done`, { root: true });
-    const leaked = out(r).includes(token);
+    const r = await sh(a, `cat ${hostFile}; ls -la ${hostDir}; ${grepNewScript(token)}; echo done`, { root: true });
+    const leaked = out(r).includes(token) || /^HOLDS /m.test(r.stdout);
     record(A.hostRead, tier, !leaked && /done/.test(r.stdout), leaked ? `marker content read: ${short(out(r))}` : `${hostFile} does not exist inside; no readable file holds the marker`);
   });
 
@@ -421,22 +584,51 @@ describe.each(TIERS)('on the %s tier', (tier) => {
   });
 
   run(A.setuid, async () => {
-    const prep = await sh(a, `cp /usr/bin/python3 ${wsA}/suid-py && chown 0:0 ${wsA}/suid-py && chmod 4755 ${wsA}/suid-py && echo made`, { root: true });
-    expect(prep.stdout).toContain('made');
-    const r = await sh(a, `${wsA}/suid-py -c "import os; print('euid', os.geteuid()); print(open('/proc/self/status').read())"; ${wsA}/suid-py -c "import os; os.system('mount -t tmpfs none /mnt 2>&1; echo mount=\\$?')"`);
+    const p = join(wsA, 'suid-py');
+    const prep = await sh(a, `cp /usr/bin/python3 ${p} && chown 0:0 ${p} && chmod 4755 ${p} 2>&1; python3 -c "import os; print('mode %o' % (os.stat('${p}').st_mode & 0o7777))"`, { root: true });
+    const made = /mode 4755/.test(prep.stdout);
+    // What the agent can run that is setuid root: its copy if one was made, and the image's sudo and mount.
+    const status = 'import os; print("euid", os.geteuid()); print(open("/proc/self/status").read())';
+    const r = await sh(a, [
+      made ? `${p} -c '${status}'` : `sudo -n python3 -c '${status}'`,
+      'mount -t tmpfs none /mnt 2>&1; echo mount=$?',
+      made ? `${p} -c "import os; os.system('mount -t tmpfs none /mnt 2>&1; echo mount=\\$?')"` : 'sudo -n mount -t tmpfs none /mnt 2>&1; echo mount=$?',
+    ].join('\n'));
+    rmSync(p, { force: true });
     const eff = statusField(r.stdout, 'CapEff') ?? 'ffffffffff';
     const beyond = BigInt('0x' + eff) & ~keptMask;
-    record(A.setuid, tier, beyond === 0n && !/mount=0/.test(r.stdout),
-      `${/euid 0/.test(r.stdout) ? 'euid 0 (the sandbox\'s root)' : 'no euid 0'}, CapEff ${eff} = ${decodeCaps(eff).join(',') || 'none'}; no SYS_ADMIN, mount refused`);
+    record(A.setuid, tier, beyond === 0n && !/mount=0/.test(r.stdout) && /mount=/.test(r.stdout),
+      `${made ? 'setuid copy made (then run by the agent)' : `setuid copy refused (${short(prep.stdout.split('\n')[0] ?? '', 60)})`}; ${made ? 'it' : "the image's setuid-root sudo"} gives ${/euid 0/.test(r.stdout) ? 'euid 0 (the sandbox\'s root)' : 'no euid 0'}, CapEff ${eff} = ${decodeCaps(eff).join(',') || 'none'}; no SYS_ADMIN, mount refused`);
   });
 
+  const summarize = (text: string): string => {
+    const lines = text.split('\n').filter((l) => / (OK|refused)/.test(l) || /^cp -p/.test(l));
+    const ok = lines.filter((l) => / OK$/.test(l)).map((l) => l.replace(/ OK$/, ''));
+    return ok.length ? `accepted inside: ${ok.join(', ')}` : `all ${lines.length} attempts refused inside`;
+  };
+
   run(A.setuidHost, async () => {
-    const p = join(wsA, 'suid-py');
-    if (!existsSync(p)) await sh(a, `cp /usr/bin/python3 ${p} && chown 0:0 ${p} && chmod 4755 ${p}`, { root: true });
-    const st = statSync(p);
-    const planted = st.uid === 0 && (st.mode & 0o4000) !== 0;
-    rmSync(p, { force: true });
-    record(A.setuidHost, tier, !planted, planted ? `on the host ${p} is owned by root with the setuid bit (mode ${(st.mode & 0o7777).toString(8)}): the sandbox's root is the host's root for files in the workspace (no user-namespace remapping)` : 'setuid bit or root ownership did not reach the host');
+    removeAttempts(wsA);
+    const r = await inAgentTree(a, setidScript(wsA), { root: true });
+    const planted = setidFilesOnHost(wsA);
+    removeAttempts(wsA);
+    const filter = /filter Seccomp: (\d)/.exec(r)?.[1] ?? '?';
+    record(A.setuidHost, tier, planted.length === 0 && /^END$/m.test(r) && /io_uring_setup refused/.test(r),
+      planted.length
+        ? `on the host the workspace holds ${short(planted.join(', '), 160)}: the sandbox's root is the host's root for files in the workspace`
+        : `no setuid/setgid file reached the host; ${summarize(r)}${/^NOSUDO/m.test(r) ? ' (as the agent: sudo does not elevate under this gVisor, so its tree has no root)' : ' (as root, through sudo)'}; Seccomp ${filter} on the agent's processes; cp -p kept ${/mode (\d+)/.exec(r)?.[1] ?? 'no'} mode`);
+  });
+
+  run(A.setuidExec, async () => {
+    removeAttempts(wsA);
+    const r = await sh(a, setidScript(wsA) + '\necho END', { root: true });
+    const planted = setidFilesOnHost(wsA);
+    removeAttempts(wsA);
+    record(A.setuidExec, tier, planted.length === 0 && ran(r) && /io_uring_setup refused/.test(r.stdout),
+      planted.length
+        ? `on the host the workspace holds ${short(planted.join(', '), 120)}; ${summarize(r.stdout)}`
+        : `no setuid/setgid file reached the host; ${summarize(r.stdout)}`,
+      tier === 'gvisor' && planted.length ? runscExecUnfiltered() : undefined);
   });
 
   // ---- kernel surface ----
@@ -490,7 +682,10 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     const net = Object.values(inspect(a).NetworkSettings.Networks)[0]!;
     const targets = [net.Gateway, ...hostAddresses()].flatMap((ip) => [`${ip}:2375`, `${ip}:2376`]);
     const r = await sh(a, [
-      "find / \\( -path /proc -o -path /sys \\) -prune -o -type s -print 2>/dev/null | sed 's/^/SOCKET /'",
+      // A live host socket can only come in through a mount (image files are inert, the writable
+      // layer holds only what the sandbox made): search every mount but /proc and /sys, and the
+      // sandbox's own runtime dirs. Under gVisor a walk of the whole image takes minutes.
+      "{ awk '{print $5}' /proc/self/mountinfo | grep -vE '^/(proc|sys)(/|$)' | grep -vx /; echo /run; echo /var/run; echo /tmp; } | sort -u | xargs -r -I{} find {} -type s -print 2>/dev/null | sort -u | sed 's/^/SOCKET /'",
       'for p in /var/run/docker.sock /run/docker.sock /run/containerd/containerd.sock /var/run/docker/containerd/containerd.sock; do [ -e $p ] && echo "FOUND $p"; done',
       'env | grep -E "^(DOCKER_HOST|CONTAINER_HOST)=" | sed "s/^/ENV /"',
       connectScript(targets),
@@ -534,9 +729,13 @@ describe.each(TIERS)('on the %s tier', (tier) => {
       seccomp = statusField(readFileSync(`/proc/${sandboxPid}/status`, 'utf8'), 'Seccomp') ?? '?';
       seccompWhere = `on the runsc sandbox process (host); host processes' modes: ${[...new Set(hostModes)].join('/')}`;
     }
+    // The sandbox's own process tree (its init, parent of the agent's tmux) must run under Paddock's
+    // profile; under gVisor that is gVisor enforcing it (runsc --oci-seccomp).
+    const init = await sh(a, 'grep -E "^(Seccomp|NoNewPrivs):" /proc/1/status', { root: true });
+    const initSeccomp = statusField(init.stdout, 'Seccomp') ?? '?';
     const capsOk = BigInt('0x' + rootEff) === keptMask && BigInt('0x' + rootBnd) === keptMask && BigInt('0x' + agentEff) === 0n;
-    record(A.caps, tier, capsOk && seccomp === '2',
-      `root CapEff=CapBnd=${rootEff} (${decodeCaps(rootEff).join(',')}) ${BigInt('0x' + rootEff) === keptMask ? '= KEPT_CAPABILITIES' : '≠ KEPT_CAPABILITIES'}; agent CapEff ${agentEff}; Seccomp ${seccomp} ${seccompWhere}; NoNewPrivs ${statusField(root.stdout, 'NoNewPrivs') ?? 'n/a'} (sudo needs it off)`);
+    record(A.caps, tier, capsOk && seccomp === '2' && initSeccomp === '2',
+      `root CapEff=CapBnd=${rootEff} (${decodeCaps(rootEff).join(',')}) ${BigInt('0x' + rootEff) === keptMask ? '= KEPT_CAPABILITIES' : '≠ KEPT_CAPABILITIES'}; agent CapEff ${agentEff}; Seccomp ${seccomp} ${seccompWhere}; Seccomp ${initSeccomp} on the sandbox's init (pid 1)${tier === 'gvisor' ? ', enforced by gVisor (--oci-seccomp)' : ''}; NoNewPrivs ${statusField(root.stdout, 'NoNewPrivs') ?? 'n/a'} (sudo needs it off)`);
   });
 
   // ---- network ----
@@ -544,7 +743,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
   run(A.paddockd, async () => {
     const net = Object.values(inspect(a).NetworkSettings.Networks)[0]!;
     const targets = [net.Gateway, '127.0.0.1', ...hostAddresses()].map((ip) => `${ip}:${h.port}`);
-    const r = await sh(a, [`[ -e ${h.stateDir}/paddockd.sock ] && echo "FOUND unix socket"; find / \\( -path /proc -o -path /sys \\) -prune -o -name 'paddockd.sock' -print 2>/dev/null | sed 's/^/FOUND /'`, connectScript(targets)].join('\n'));
+    const r = await sh(a, [`[ -e ${h.stateDir}/paddockd.sock ] && echo "FOUND unix socket"; { awk '{print $5}' /proc/self/mountinfo | grep -vE '^/(proc|sys)(/|$)' | grep -vx /; echo /run; echo /tmp; } | sort -u | xargs -r -I{} find {} -name paddockd.sock -print 2>/dev/null | sed 's/^/FOUND /'`, connectScript(targets)].join('\n'));
     const bad = [...openLines(r.stdout), ...r.stdout.split('\n').filter((l) => l.startsWith('FOUND'))];
     record(A.paddockd, tier, bad.length === 0 && ran(r), bad.length ? bad.join('; ') : `port ${h.port} closed on the gateway ${net.Gateway} and ${targets.length - 2} host addresses; no paddockd.sock`);
   });
@@ -587,7 +786,12 @@ describe.each(TIERS)('on the %s tier', (tier) => {
   run(A.otherSandbox, async () => {
     const ipB = Object.values(inspect(b).NetworkSettings.Networks)[0]!.IPAddress;
     await sh(b, 'setsid -f python3 -m http.server 8080 --bind 0.0.0.0 >/dev/null 2>&1; sleep 1');
-    const self = await sh(b, connectScript([`${ipB}:8080`]));
+    // python's start takes seconds under gVisor on a loaded machine: wait until it answers itself
+    let self = await sh(b, connectScript([`${ipB}:8080`]));
+    for (const deadline = Date.now() + 60_000; openLines(self.stdout).length === 0 && Date.now() < deadline;) {
+      await new Promise((res) => setTimeout(res, 1000));
+      self = await sh(b, connectScript([`${ipB}:8080`]));
+    }
     expect(openLines(self.stdout), 'the second sandbox serves on its own address').toHaveLength(1);
     const r = await sh(a, connectScript([`${ipB}:8080`]));
     record(A.otherSandbox, tier, openLines(r.stdout).length === 0 && ran(r), openLines(r.stdout).length ? `connected to ${ipB}:8080` : `${ipB}:8080 answers from the second sandbox itself, not from the first (separate internal networks)`);
@@ -598,11 +802,11 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     expect((await sh(b, `echo OTHER-${t2} > ~/other-secret; echo OTHER-${t2} > ${wsB}/other-file`)).code).toBe(0);
     const r = await sh(a, [
       `cat ${wsB}/other-file /home/agent/other-secret 2>&1`,
-      `grep -rIs --exclude-dir=proc --exclude-dir=sys --exclude-dir=usr -l 'OTHER-${t2}' / 2>/dev/null | head -3`,
+      grepNewScript(`OTHER-${t2}`),
       `mkdir -p ${wsB} && echo PWNED > ${wsB}/pwned; ls /var/lib/docker 2>&1 | head -1`,
       'echo END',
     ].join('\n'), { root: true });
-    const leaked = out(r).includes(`OTHER-${t2}`);
+    const leaked = out(r).includes(`OTHER-${t2}`) || /^HOLDS /m.test(r.stdout);
     const wrote = existsSync(join(wsB, 'pwned'));
     record(A.otherHome, tier, !leaked && !wrote && ran(r), leaked ? `read: ${short(out(r))}` : wrote ? "wrote into the other sandbox's workspace" : "the other sandbox's HOME volume and workspace are not mounted here; the write landed in the attacker's own filesystem");
   });
@@ -612,24 +816,28 @@ describe.each(TIERS)('on the %s tier', (tier) => {
   run(A.forkBomb, async () => {
     const info = inspect(a);
     const pidsFile = `/sys/fs/cgroup/pids/docker/${info.Id}/pids`;
+    let max = '';
+    try { max = readFileSync(`${pidsFile}.max`, 'utf8').trim(); } catch { /* cgroup v2 */ }
     let peak = 0;
     const sampler = setInterval(() => { try { peak = Math.max(peak, Number(readFileSync(`${pidsFile}.current`, 'utf8'))); } catch { /* cgroup v2 or gone */ } }, 200);
     // Output to /dev/null: the bomb's orphans would otherwise hold the exec's stdout open forever.
     const bomb = sh(a, "timeout -s KILL 10 bash -c ':(){ :|:& };:' >/dev/null 2>&1; echo done", { timeoutMs: 120_000 });
     const [r, p] = await during(bomb, b, 4000);
     clearInterval(sampler);
-    let max = '';
-    try { max = readFileSync(`${pidsFile}.max`, 'utf8').trim(); } catch { /* cgroup v2 */ }
     await new Promise((res) => setTimeout(res, 1000));
-    const bounded = max === String(ATTACKER_PIDS) && peak <= ATTACKER_PIDS + 2; // `docker exec` attaches its process past pids.max (the probe, our sampler's exec)
+    const limit = ATTACKER_PIDS[tier];
+    const bounded = max === String(limit) && peak <= limit + 2; // `docker exec` attaches its process past pids.max (the probe, our sampler's exec)
+    const st = inspect(a).State;
+    // Under gVisor the Sentry itself needs host threads: at the limit it dies, taking the sandbox with it.
+    const died = st.StartedAt === current?.started && st.Status !== 'running';
     // The bomb's orphans keep the sandbox at its pids limit: a restart is how a user recovers it.
     await h.cli(['stop', a]);
     record(A.forkBomb, tier, responsive(p) && bounded,
-      `host pids cgroup peak ${peak} of max ${max || '?'}${/done/.test(r.stdout) ? '' : ' (the exec did not come back)'}; ${responsiveText(p)}`);
+      `host pids cgroup peak ${peak} of max ${max || '?'}${/done/.test(r.stdout) ? '' : ' (the exec did not come back)'}${died ? `; the sandbox died at its limit (exit ${st.ExitCode}${tier === 'gvisor' ? ": gVisor's Sentry could not get a thread" : ''})` : ''}; ${responsiveText(p)}`);
   });
 
   run(A.tmpFill, async () => {
-    const fill = sh(a, 'dd if=/dev/zero of=/tmp/fill bs=1M count=1300 2>&1 | grep -E "No space|copied"; du -m /tmp/fill | cut -f1; rm -f /tmp/fill', { timeoutMs: 180_000 });
+    const fill = sh(a, 'dd if=/dev/zero of=/tmp/fill bs=1M count=1100 2>&1 | grep -E "No space|copied"; du -m /tmp/fill | cut -f1; rm -f /tmp/fill', { timeoutMs: 180_000 });
     const [r, p] = await during(fill, b, 2000);
     const mb = Number(r.stdout.trim().split('\n').at(-1));
     record(A.tmpFill, tier, responsive(p) && mb > 0 && mb <= 1025 && /No space left/.test(r.stdout),
