@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every test suite (or those named: unit, integration, e2e) on a fresh clone: installs
+// Runs every test suite (or those named: unit, integration, security, e2e) on a fresh clone: installs
 // dependencies, builds, makes sure an engine answers, then prints one closing line
 // "N passed, N failed". No dependencies of its own, so it works before `npm ci`.
 import { spawnSync } from 'node:child_process';
@@ -9,8 +9,10 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ALL = ['unit', 'integration', 'e2e'];
-const EXTRA = ['security']; // a subset of integration, runnable on its own
+// security: the battery of breakout attempts (backend/test/security, docs/security.md), after the
+// integration suite because it drives the same real engine, before the browser tests.
+const ALL = ['unit', 'integration', 'security', 'e2e'];
+const EXTRA = [];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = wanted.length ? wanted : ALL;
 for (const s of suites) if (!ALL.includes(s) && !EXTRA.includes(s)) { console.error(`unknown suite "${s}"; use ${ALL.join(', ')}`); process.exit(2); }
