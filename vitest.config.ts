@@ -18,7 +18,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['backend/src/**/*.int.test.ts', 'backend/test/**/*.int.test.ts', 'images/**/*.int.test.ts'],
-          // the security battery is its own suite (npm run test:security): see docs/security.md
+          // the security battery is its own suite (npm run test:security; npm test runs it after
+          // this one): see docs/security.md
           exclude: ['**/node_modules/**', 'backend/test/security/**'],
           environment: 'node',
           testTimeout: 600_000,
