@@ -25,15 +25,11 @@ runsc_registered() {
 }
 
 # The runsc flags Paddock wants: ptrace works everywhere (no KVM needed); host networking keeps the
-# engine's per-sandbox networks; --oci-seccomp makes gVisor enforce the container's seccomp profile
-# inside its own kernel (Paddock's profile refuses setuid/setgid bits, see backend/src/core/seccomp.ts),
-# when this runsc knows the flag.
+# engine's per-sandbox networks. Not --oci-seccomp: with it, Debian's runsc (2022) kills every
+# tmux session at once (bash logs out, tmux spins), so agents cannot run under gVisor at all.
+# Without it gVisor does not enforce Paddock's seccomp profile; `paddock doctor` says so.
 runsc_args() {
-  local args='"--platform=ptrace", "--network=host"'
-  local flags
-  flags=$("$1" flags 2>&1 || true)
-  case "$flags" in *-oci-seccomp*) args="$args, \"--oci-seccomp\"" ;; esac
-  printf '%s' "$args"
+  printf '%s' '"--platform=ptrace", "--network=host"'
 }
 
 desired_daemon_json() {
@@ -63,7 +59,7 @@ reload_engine() {
   fi
 }
 
-# Is $DAEMON_JSON ours and out of date (e.g. a newer runsc learned --oci-seccomp)?
+# Is $DAEMON_JSON ours and out of date (flags Paddock gives runsc changed)?
 owned_json_stale() {
   command -v runsc >/dev/null 2>&1 && [ -w /etc ] && [ -e "$DAEMON_JSON" ] && grep -q "$MARKER_KEY" "$DAEMON_JSON" &&
     [ "$(cat "$DAEMON_JSON")" != "$(desired_daemon_json "$(command -v runsc)")" ]

@@ -182,6 +182,12 @@ describe('isolation tiers', () => {
     const dm = await h.cli(['exec', n, '--', 'sh', '-c', 'dmesg 2>/dev/null | head -3; cat /proc/version']);
     expect(dm.stdout).toMatch(/gVisor|Starting gVisor/i);
     expect(JSON.parse(docker(['inspect', n]).stdout)[0].HostConfig.Runtime).toBe('runsc');
+    // the agent's session lives: its shell waits at a prompt (a runsc that breaks tmux logs it out)
+    await new Promise((ok) => setTimeout(ok, 3000));
+    const st = await h.cli(['exec', n, '--', 'sh', '-c', 'paddock-ctl status; paddock-ctl text agent 50']);
+    expect(st.stdout.split('\n')[0]).toBe('running');
+    expect(st.stdout).toMatch(/\$ *$/m);
+    expect(st.stdout).not.toMatch(/logout|exited with status/);
     // runsc keeps an exec's stream open after the container dies: `paddock exec` must still return
     const started = Date.now();
     const killer = setTimeout(() => docker(['kill', n]), 3000);
