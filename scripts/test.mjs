@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every test suite (or those named: unit, integration, security, e2e) on a fresh clone: installs
+// Runs every test suite (or those named: unit, integration, security, e2e, desktop) on a fresh clone: installs
 // dependencies, builds, makes sure an engine answers, then prints one closing line
 // "N passed, N failed". No dependencies of its own, so it works before `npm ci`.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // security: the battery of breakout attempts (backend/test/security, docs/security.md), after the
 // integration suite because it drives the same real engine, before the browser tests.
-const ALL = ['unit', 'integration', 'security', 'e2e'];
+// desktop: the packaged Docker Desktop extension in its host harness (e2e/desktop-host): builds the
+// extension image, starts its backend as the Compose file says, drives the UI copied out of it.
+const ALL = ['unit', 'integration', 'security', 'e2e', 'desktop'];
 const EXTRA = [];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = wanted.length ? wanted : ALL;
@@ -34,9 +36,16 @@ const needsEngine = suites.some((s) => s !== 'unit');
 if (needsEngine) {
   must('engine preflight', 'bash', ['scripts/preflight.sh']);
   // leftovers of an aborted earlier run
-  if (!process.env.PADDOCK_TEST_NO_REAP) step('reap leftovers of earlier test runs', 'bash', ['-c', 'for k in "ps -aq" "network ls -q" "volume ls -q"; do ids=$(docker $k --filter label=io.paddock.test); [ -n "$ids" ] && docker ${k%% *} rm -f $ids >/dev/null 2>&1; done; true']);
+  if (!process.env.PADDOCK_TEST_NO_REAP) {
+    step('reap leftovers of earlier test runs', 'bash', ['-c', [
+      'ids=$(docker ps -aq --filter label=io.paddock.test); [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1',
+      'ids=$(docker network ls -q --filter label=io.paddock.test); [ -n "$ids" ] && docker network rm $ids >/dev/null 2>&1',
+      'ids=$(docker volume ls -q --filter label=io.paddock.test); [ -n "$ids" ] && docker volume rm -f $ids >/dev/null 2>&1',
+      'true',
+    ].join('; ')]);
+  }
 }
-if (suites.includes('e2e')) must('browser (Debian chromium)', 'bash', ['scripts/install-browser.sh']);
+if (suites.includes('e2e') || suites.includes('desktop')) must('browser (Debian chromium)', 'bash', ['scripts/install-browser.sh']);
 
 const out = mkdtempSync(join(tmpdir(), 'paddock-test-results-'));
 let passed = 0, failed = 0, skipped = 0;
@@ -58,18 +67,21 @@ function vitest(project, filter = [], label = project) {
 if (suites.includes('unit')) vitest('unit');
 if (suites.includes('integration')) vitest('integration');
 if (suites.includes('security')) vitest('security');
-if (suites.includes('e2e')) {
-  const file = join(out, 'e2e.json');
-  const code = step('end-to-end tests (Playwright, Chromium)', 'npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts', '--reporter=list,json'], {
+function playwright(label, title, config) {
+  const file = join(out, `${label}.json`);
+  const code = step(title, 'npx', ['playwright', 'test', '-c', config, '--reporter=list,json'], {
     env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: file },
   });
   if (existsSync(file)) {
     const s = JSON.parse(readFileSync(file, 'utf8')).stats ?? {};
     passed += (s.expected ?? 0) + (s.flaky ?? 0); failed += s.unexpected ?? 0; skipped += s.skipped ?? 0;
-    if (s.unexpected || code !== 0) failedSuites.push('e2e');
+    if (s.unexpected || code !== 0) failedSuites.push(label);
     if (code !== 0 && !s.unexpected) failed += 1;
-  } else if (code !== 0) { failed += 1; failedSuites.push('e2e'); }
+  } else if (code !== 0) { failed += 1; failedSuites.push(label); }
 }
+
+if (suites.includes('e2e')) playwright('e2e', 'end-to-end tests (Playwright, Chromium)', 'e2e/playwright.config.ts');
+if (suites.includes('desktop')) playwright('desktop', 'Docker Desktop extension in the host harness (Playwright, Chromium)', 'e2e/desktop-host/playwright.config.ts');
 
 console.log(`\nsuites: ${suites.join(', ')}${failedSuites.length ? ` — failing: ${[...new Set(failedSuites)].join(', ')}` : ''}`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
