@@ -92,6 +92,7 @@ describe('on create', () => {
     { name: 'open network', policy: 'network:\n  allowOpen: false\n', spec: { network: 'open' as const }, rule: 'network.allowOpen' },
     { name: 'image', policy: 'images:\n  allow: ["ghcr.io/acme/*"]\n', spec: {}, rule: 'images.allow' },
     { name: 'cpu ceiling (asked for explicitly)', policy: 'resources:\n  max: {cpus: 1}\n', spec: {}, rule: 'resources.max.cpus', request: { cpus: 2 } },
+    { name: 'env-mode secret', policy: 'secrets:\n  allowEnv: false\n', spec: {}, rule: 'secrets.allowEnv', request: { secrets: [{ name: 'NPM_TOKEN', mode: 'env' as const }] } },
   ])('refuses a $name, naming the rule', async ({ policy, spec: s, rule, request }) => {
     await userFile(policy);
     const svc = await service();
@@ -171,6 +172,14 @@ describe('on live change', () => {
     expect(() => svc.checkAllowHosts('cli', 'a', ['*.pastebin.com'])).toThrow(/network\.denyHosts/);
     svc.checkEnvSecrets('cli', 'a', []);
     expect(() => svc.checkEnvSecrets('cli', 'a', ['GITHUB_TOKEN'])).toThrow(/secrets\.allowEnv/);
+  });
+
+  it('refuses attaching an env-mode secret live when the policy forbids it', async () => {
+    await userFile('secrets:\n  allowEnv: false\n');
+    const svc = await service();
+    const e = await refusal(svc.beforeUpdate(info('a'), { secrets: [{ name: 'NPM_TOKEN', mode: 'env' }] }, 'cli'));
+    expect(e.details?.rules).toEqual(['secrets.allowEnv']);
+    await svc.beforeUpdate(info('a'), { secrets: [{ name: 'NPM_TOKEN', mode: 'file' }] }, 'cli');
   });
 
   it('lets a flagged sandbox make changes that add no violation', async () => {

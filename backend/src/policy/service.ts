@@ -180,7 +180,7 @@ export class PolicyService implements SandboxHooks {
 
   /** The create check before anything is built or made: a refused launch costs no image build. */
   async precheck(req: CreateSandboxRequest, actor: Actor): Promise<void> {
-    const r = await this.check(req);
+    const r = await this.check(req, { envSecrets: envSecretNames(req.secrets) });
     if (!r.allowed) this.refuse(actor, req.name ?? req.agent, 'create', r.violations);
   }
 
@@ -204,12 +204,14 @@ export class PolicyService implements SandboxHooks {
       memoryBytes: spec.memoryBytes,
       pids: spec.pids,
       othersRunning: await this.othersRunning(spec.name),
+      envSecrets: envSecretNames(req.secrets),
     };
     const violations = [...invalidFileViolations(this.errors), ...evaluate(this.effective, preq)];
     if (violations.length) this.refuse(ctx.actor, spec.name, 'create', violations);
   }
 
   async beforeUpdate(info: SandboxInfo, change: UpdateSandboxRequest, actor: Actor): Promise<void> {
+    if (change.secrets) this.checkEnvSecrets(actor, info.name, envSecretNames(change.secrets));
     // A live change may not add violations; ones the sandbox already has (flagged) do not block it.
     const key = (v: Violation): string => `${v.rule}\u0000${v.message}`;
     const before = new Set(evaluate(this.effective, requestFromSandbox(info)).map(key));
@@ -336,3 +338,8 @@ function safeHome(): string | null {
 }
 
 export { Rule };
+
+/** Names of the secrets a request would inject as environment variables. */
+function envSecretNames(secrets: readonly { name: string; mode: string }[] | undefined): string[] {
+  return (secrets ?? []).filter((s) => s.mode === 'env').map((s) => s.name);
+}

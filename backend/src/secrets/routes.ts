@@ -65,6 +65,9 @@ export const registerSecretRoutes: RouteModule = (app, ctx) => {
   app.put(`${API_PREFIX}/sandboxes/:name/secrets`, async (req: FastifyRequest) => {
     const name = sandboxName(req);
     const body = parse(SandboxSecretsRequest, req.body, 'secret attachments');
+    // the policy may forbid env-mode injection: refused here as on create and PATCH
+    const policy = ctx.services.policy as { checkEnvSecrets?(actor: string, sandbox: string, names: readonly string[]): void } | undefined;
+    policy?.checkEnvSecrets?.(actorOf(req), name, body.secrets.filter((s) => s.mode === 'env').map((s) => s.name));
     return svc().setAttachments(name, body.secrets, actorOf(req));
   });
 
