@@ -66,6 +66,9 @@ async function expectLine(page: Page, paneId: string, re: RegExp, timeout = 30_0
 }
 
 test('the packaged extension: metadata and compose as Docker Desktop reads them', async () => {
+  // the SDK's rules for metadata.json and the image's labels (npm run extension:validate)
+  const { validate } = (await import(join(REPO, 'extension', 'validate.mjs'))) as { validate(o: { image: string }): { errors: string[] } };
+  expect(validate({ image: IMAGE }).errors).toEqual([]);
   const files = host.files!;
   expect(files.metadata.ui['dashboard-tab']).toMatchObject({ root: '/ui', src: 'index.html' });
   expect(files.metadata.vm.exposes.socket).toBe('paddock.sock');
