@@ -202,13 +202,34 @@ PY`,
 }
 
 /** Files under `dir` (on the host) carrying a setuid or setgid bit. */
+/**
+ * Files in the workspace that would make a host user who runs them root: setuid with owner 0 or
+ * setgid with group 0. (A setuid file of the workspace owner only makes its runner that owner, the
+ * user the agent already writes the workspace as.)
+ */
 function setidFilesOnHost(dir: string): string[] {
   const found: string[] = [];
   for (const n of readdirSync(dir)) {
     const st = lstatSync(join(dir, n));
-    if (st.isFile() && (st.mode & 0o6000)) found.push(`${n} (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)})`);
+    const rootUid = (st.mode & 0o4000) !== 0 && st.uid === 0;
+    const rootGid = (st.mode & 0o2000) !== 0 && st.gid === 0;
+    if (st.isFile() && (rootUid || rootGid)) found.push(`${n} (owner ${st.uid}:${st.gid}, mode ${(st.mode & 0o7777).toString(8)})`);
   }
   return found;
+}
+
+/** runsc registered without --oci-seccomp: gVisor does not apply the container's seccomp profile. */
+function runscIgnoresProfile(): string | undefined {
+  try {
+    const d = JSON.parse(readFileSync('/etc/docker/daemon.json', 'utf8')) as { runtimes?: Record<string, { runtimeArgs?: string[] }> };
+    const args = d.runtimes?.runsc?.runtimeArgs;
+    if (args && !args.some((x) => /^--?oci-seccomp(=true)?$/.test(x))) {
+      return "runsc runs without --oci-seccomp (with it, Debian's 2022 runsc ends every tmux session at once), so gVisor does not apply Paddock's profile inside; gVisor's own host processes stay under seccomp";
+    }
+  } catch {
+    // no readable daemon.json: unknown
+  }
+  return undefined;
 }
 
 function removeAttempts(dir: string): void {
@@ -380,7 +401,7 @@ const A = {
   mount: attack('mount', 'mount', 'as root, mounts tmpfs, proc, a bind of / and a cgroup hierarchy'),
   userns: attack('userns', 'unshare -U / unshare -r', 'creates a user namespace (as the agent and as root) to gain capabilities in it; the host checks that none of the sandbox\'s processes is in a new user namespace'),
   setuid: attack('setuid', 'setuid-root binary', 'root tries to make a setuid-root copy of python3 in the workspace; the agent runs what it got, and the image\'s own setuid-root sudo and mount: they may give the sandbox\'s root, but no capability beyond the documented set'),
-  setuidHost: attack('setuid-host', 'setuid-root file left for the host', 'from the agent\'s own process tree, as root (sudo): chmod/fchmod/fchmodat/fchmodat2 to 4755/2755, install -m 4755, cp -p of sudo, open/O_TMPFILE/openat2/mknod creating a 4755 file, io_uring; the host then looks for any setuid/setgid file in the workspace (a host user who ran one would become host root)'),
+  setuidHost: attack('setuid-host', 'setuid-root file left for the host', 'from the agent\'s own process tree, as root (sudo): chmod/fchmod/fchmodat/fchmodat2 to 4755/2755, install -m 4755, cp -p of sudo, open/O_TMPFILE/openat2/mknod creating a 4755 file, io_uring; the host then looks for any setuid-root or setgid-root file in the workspace (a host user who ran one would become host root)'),
   setuidExec: attack('setuid-exec', 'setuid-root file via a process paddockd starts', 'the same attempts from a `docker exec` process as root: paddockd execs paddock-ctl and tmux in every sandbox, and the sandbox\'s root can replace those binaries, so an agent with root inside can reach this path too'),
   procSys: attack('proc-sys', 'write /proc/sys', 'as root, writes kernel.sysrq, vm.overcommit_memory and net.ipv4.ip_forward (their current values)'),
   corePattern: attack('core-pattern', 'write core_pattern', 'as root, writes /proc/sys/kernel/core_pattern (its current value: a pipe handler there runs as host root)'),
@@ -615,7 +636,7 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     const filter = /filter Seccomp: (\d)/.exec(r)?.[1] ?? '?';
     record(A.setuidHost, tier, planted.length === 0 && /^END$/m.test(r) && /io_uring_setup refused/.test(r),
       planted.length
-        ? `on the host the workspace holds ${short(planted.join(', '), 160)}: the sandbox's root is the host's root for files in the workspace`
+        ? `on the host the workspace holds setuid/setgid-root ${short(planted.join(', '), 160)}: the sandbox's root is the host's root for files in the workspace`
         : `no setuid/setgid file reached the host; ${summarize(r)}${/^NOSUDO/m.test(r) ? ' (as the agent: sudo does not elevate under this gVisor, so its tree has no root)' : ' (as root, through sudo)'}; Seccomp ${filter} on the agent's processes; cp -p kept ${/mode (\d+)/.exec(r)?.[1] ?? 'no'} mode`);
   });
 
@@ -735,7 +756,8 @@ describe.each(TIERS)('on the %s tier', (tier) => {
     const initSeccomp = statusField(init.stdout, 'Seccomp') ?? '?';
     const capsOk = BigInt('0x' + rootEff) === keptMask && BigInt('0x' + rootBnd) === keptMask && BigInt('0x' + agentEff) === 0n;
     record(A.caps, tier, capsOk && seccomp === '2' && initSeccomp === '2',
-      `root CapEff=CapBnd=${rootEff} (${decodeCaps(rootEff).join(',')}) ${BigInt('0x' + rootEff) === keptMask ? '= KEPT_CAPABILITIES' : '≠ KEPT_CAPABILITIES'}; agent CapEff ${agentEff}; Seccomp ${seccomp} ${seccompWhere}; Seccomp ${initSeccomp} on the sandbox's init (pid 1)${tier === 'gvisor' ? ', enforced by gVisor (--oci-seccomp)' : ''}; NoNewPrivs ${statusField(root.stdout, 'NoNewPrivs') ?? 'n/a'} (sudo needs it off)`);
+      `root CapEff=CapBnd=${rootEff} (${decodeCaps(rootEff).join(',')}) ${BigInt('0x' + rootEff) === keptMask ? '= KEPT_CAPABILITIES' : '≠ KEPT_CAPABILITIES'}; agent CapEff ${agentEff}; Seccomp ${seccomp} ${seccompWhere}; Seccomp ${initSeccomp} on the sandbox's init (pid 1)${tier === 'gvisor' ? ', enforced by gVisor (--oci-seccomp)' : ''}; NoNewPrivs ${statusField(root.stdout, 'NoNewPrivs') ?? 'n/a'} (sudo needs it off)`,
+      tier === 'gvisor' && capsOk && seccomp === '2' ? runscIgnoresProfile() : undefined);
   });
 
   // ---- network ----
