@@ -103,10 +103,7 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext, deps: 
     }
     if (needs.refuse) throw new PaddockError(ErrorCode.Conflict, needs.refuse);
     const answer = await sandboxes.update(name, change, actor);
-    // The service reads the sandbox before its afterUpdate hooks run, and the network mode now
-    // lives in the egress store those hooks write: read it again, and tell every viewer.
-    const sandbox = await sandboxes.inspect(name);
-    if (change.network !== undefined || change.allowHosts !== undefined) ctx.events.emit({ type: 'sandbox', action: 'updated', sandbox });
+    const sandbox = await sandboxes.inspect(name); // with the agent's state, which update() does not read
     return { sandbox, restartRequired: answer.restartRequired || needs.reasons.length > 0, restartReasons: needs.reasons };
   });
 

@@ -522,8 +522,10 @@ export class SandboxService {
     const info = await this.get(name);
     for (const h of this.hooks) await h.afterUpdate?.(info, change, actor);
     this.record(actor, 'sandbox.update', name, { change: { ...change } });
-    this.ctx.events.emit({ type: 'sandbox', action: 'updated', sandbox: info });
-    return { sandbox: info, restartRequired: false };
+    // read again: the egress hook has just written the network mode and hosts this answer shows
+    const after = await this.get(name);
+    this.ctx.events.emit({ type: 'sandbox', action: 'updated', sandbox: after });
+    return { sandbox: after, restartRequired: false };
   }
 
   async exec(name: string, cmd: string[], opts: { root?: boolean; env?: Record<string, string> } = {}, actor: Actor = 'api'): Promise<ExecResult> {
