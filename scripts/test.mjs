@@ -50,6 +50,10 @@ if (suites.includes('e2e') || suites.includes('desktop')) must('browser (Debian 
 const out = mkdtempSync(join(tmpdir(), 'paddock-test-results-'));
 let passed = 0, failed = 0, skipped = 0;
 const failedSuites = [];
+// Every failing test with the start of its error, printed again after the closing table: a CI log
+// is often read from its end, far from where the failure scrolled past.
+const failures = [];
+const firstLines = (text, n = 12) => String(text ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, n).join('\n    ');
 
 function vitest(project, filter = [], label = project) {
   const file = join(out, `${label}.json`);
@@ -60,6 +64,11 @@ function vitest(project, filter = [], label = project) {
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests ?? 0);
     counted = true;
     if (r.numFailedTests || !r.success) failedSuites.push(label);
+    for (const f of r.testResults ?? []) {
+      const bad = (f.assertionResults ?? []).filter((a) => a.status === 'failed');
+      for (const a of bad) failures.push(`[${label}] ${f.name.replace(root + '/', '')} › ${a.fullName}\n    ${firstLines(a.failureMessages?.[0])}`);
+      if (!bad.length && f.status === 'failed') failures.push(`[${label}] ${f.name.replace(root + '/', '')}\n    ${firstLines(f.message)}`);
+    }
   }
   if (code !== 0 && (!counted || !failedSuites.includes(label))) { failed += 1; failedSuites.push(label); }
 }
@@ -73,7 +82,17 @@ function playwright(label, title, config) {
     env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: file },
   });
   if (existsSync(file)) {
-    const s = JSON.parse(readFileSync(file, 'utf8')).stats ?? {};
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    const s = report.stats ?? {};
+    const walk = (suite, path) => {
+      for (const spec of suite.specs ?? []) for (const t of spec.tests ?? []) {
+        if (t.status !== 'unexpected') continue;
+        const err = t.results?.at(-1)?.error?.message ?? t.results?.at(-1)?.errors?.[0]?.message;
+        failures.push(`[${label}] ${[...path, spec.title].join(' › ')}\n    ${firstLines(err)}`);
+      }
+      for (const child of suite.suites ?? []) walk(child, [...path, child.title]);
+    };
+    for (const top of report.suites ?? []) walk(top, [top.title]);
     passed += (s.expected ?? 0) + (s.flaky ?? 0); failed += s.unexpected ?? 0; skipped += s.skipped ?? 0;
     if (s.unexpected || code !== 0) failedSuites.push(label);
     if (code !== 0 && !s.unexpected) failed += 1;
@@ -83,6 +102,7 @@ function playwright(label, title, config) {
 if (suites.includes('e2e')) playwright('e2e', 'end-to-end tests (Playwright, Chromium)', 'e2e/playwright.config.ts');
 if (suites.includes('desktop')) playwright('desktop', 'Docker Desktop extension in the host harness (Playwright, Chromium)', 'e2e/desktop-host/playwright.config.ts');
 
+if (failures.length) console.log(`\nfailing tests:\n${failures.map((f) => `✗ ${f}`).join('\n')}`);
 console.log(`\nsuites: ${suites.join(', ')}${failedSuites.length ? ` — failing: ${[...new Set(failedSuites)].join(', ')}` : ''}`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed || failedSuites.length ? 1 : 0);
