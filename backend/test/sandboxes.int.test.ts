@@ -109,8 +109,10 @@ describe('a shell sandbox', () => {
   it('stops a fork bomb at the pids limit while paddockd and other sandboxes stay responsive', async () => {
     const bomb = `bomb-${h.run}`;
     expect((await h.cli(['run', 'shell', makeWorkspace(), '-d', '--name', bomb, '--pids', '100'])).code).toBe(0);
-    const pidsFile = 'f=/sys/fs/cgroup/pids/pids; [ -e $f.max ] || f=/sys/fs/cgroup/pids; echo "$(cat $f.current) $(cat $f.max)"';
-    const running = h.cli(['exec', bomb, '--', 'bash', '-c', `timeout -s KILL 10 bash -c ':(){ :|:& };:' 2>/dev/null; ${pidsFile}`]);
+    // Read with bash builtins only: the bomb's orphans outlive `timeout` and keep the sandbox at its
+    // pids limit, so anything that forks here (`$(cat …)`) would fail and print nothing.
+    const pidsFile = 'f=/sys/fs/cgroup/pids/pids; [ -e $f.max ] || f=/sys/fs/cgroup/pids; read -r cur < $f.current; read -r max < $f.max; echo "$cur $max"';
+    const running = h.cli(['exec', bomb, '--', 'bash', '-c', `timeout -s KILL 10 bash -c ':(){ :|:& };:' >/dev/null 2>&1; ${pidsFile}`]);
     await new Promise((r) => setTimeout(r, 4000));
     // while the bomb runs: paddockd answers and another sandbox works
     const t0 = Date.now();
