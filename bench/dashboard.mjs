@@ -121,7 +121,7 @@ export async function bench(ctx) {
     details.idle = await window(page, cdp);
     // flood every pane: tmux send-keys into each session (a pane hidden by the 2×2 grid has no DOM to type into,
     // and an extra viewer would add a tmux client of its own)
-    for (const s of sessions) await mustDocker(['exec', '-u', `${probe.uid}:${probe.gid}`, probe.id, 'tmux', '-S', '/run/paddock/tmux.sock', 'send-keys', '-t', `=${s}:`, FLOOD, 'Enter']);
+    for (const s of sessions) await mustDocker(['exec', '-u', `${probe.uid}:${probe.gid}`, probe.id, 'tmux', '-S', s === 'agent' ? '/run/paddock/tmux.sock' : `/run/paddock/tmux-${s}.sock`, 'send-keys', '-t', `=${s}:`, FLOOD, 'Enter']);
     await sleep(1000);
     details.streaming = await window(page, cdp);
     details.rendererRss = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? NaN);

@@ -190,6 +190,17 @@ describe('isolation tiers', () => {
     expect(st.stdout.split('\n')[0]).toBe('running');
     expect(st.stdout).toMatch(/\$ *$/m);
     expect(st.stdout).not.toMatch(/logout|exited with status/);
+    // coreutils stat files (older gVisor refuses the AT_NO_AUTOMOUNT flag coreutils passes to statx)
+    const ls = await h.cli(['exec', n, '--', 'sh', '-c', 'printf abc > f && ls -l f && stat -c "size %s" f && rm f']);
+    expect(ls.stderr).toBe('');
+    expect(ls.stdout).toMatch(/^-rw.* f$/m);
+    expect(ls.stdout).toContain('size 3');
+    // an idle tmux server stays idle after its clients left (older gVisor's poll made it spin a CPU)
+    const ticks = 'p=$(pgrep -f "^tmux -S /run/paddock/tmux.sock" | head -1); read -r -a f < /proc/$p/stat; echo $(( f[13] + f[14] ))';
+    const idle = await h.cli(['exec', n, '--', 'bash', '-c', `a=$(${ticks}); sleep 3; b=$(${ticks}); echo $a $b $(getconf CLK_TCK)`]);
+    const [before, after, hz] = idle.stdout.trim().split(' ').map(Number);
+    expect(hz).toBeGreaterThan(0);
+    expect((after - before) / hz, 'CPU seconds the idle tmux server used in 3 s').toBeLessThan(0.5);
     // runsc keeps an exec's stream open after the container dies: `paddock exec` must still return
     const started = Date.now();
     const killer = setTimeout(() => docker(['kill', n]), 3000);

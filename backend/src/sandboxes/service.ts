@@ -432,13 +432,26 @@ export class SandboxService {
       trace.mark('before-start');
       await this.ctx.engine.containers.start(s.id);
       trace.mark('engine-start');
-      await this.waitForAgentSession(s);
-      trace.mark('agent-session');
+      const info = await this.get(name);
+      // The hooks (egress rules, secret files) need only a running container: they run while
+      // paddock-init brings up the agent's session, not after it.
+      await Promise.all([
+        this.waitForAgentSession(s).then(() => trace.mark('agent-session')),
+        this.afterStartHooks(info).then(() => trace.mark('after-start-hooks')),
+      ]);
       this.record(actor, 'sandbox.start', name);
+      return this.started(info, trace);
     }
     const info = await this.get(name);
+    await this.afterStartHooks(info);
+    return this.started(info, trace);
+  }
+
+  private async afterStartHooks(info: SandboxInfo): Promise<void> {
     for (const h of this.hooks) await h.afterStart?.(info, info.id);
-    trace.mark('after-start-hooks');
+  }
+
+  private started(info: SandboxInfo, trace: ReturnType<typeof startTrace>): SandboxInfo {
     this.ctx.events.emit({ type: 'sandbox', action: 'updated', sandbox: info });
     trace.done((f, m) => this.ctx.log.info(f, m));
     return info;

@@ -21,7 +21,13 @@ export const EXIT_NOTICE_SETTLE_MS = 150; // let the first screen draw reach the
 const DETACH_KEY = Buffer.from('\x1b[9876~'); // tmux.conf binds this (User0) to detach-client
 const DETACH_GRACE_MS = 500; // after sending the detach key, end the exec stream
 const SESSION_ID_RE = /^(agent|shell-[0-9]{1,4})$/;
-const TMUX_SOCKET = '/run/paddock/tmux.sock';
+/**
+ * Each session has its own tmux server (paddock-ctl in images/base names the sockets the same way),
+ * so a session flooding its terminal never delays keystrokes in another.
+ */
+export function tmuxSocketOf(sessionId: string): string {
+  return sessionId === 'agent' ? '/run/paddock/tmux.sock' : `/run/paddock/tmux-${sessionId}.sock`;
+}
 
 /** The viewer side of a terminal: a WebSocket in paddockd, anything with these calls in tests. */
 export interface ViewerSocket {
@@ -260,7 +266,7 @@ export class TerminalService {
       sock.sendBinary(Buffer.from(history.replace(/\r?\n/g, '\r\n') + '\x1b[0m' + '\r\n'.repeat(rows), 'utf8'));
     }
     const exec = await this.ctx.engine.containers.execTty(s.id, {
-      cmd: ['tmux', '-S', TMUX_SOCKET, 'attach-session', '-t', `=${sessionId}`],
+      cmd: ['tmux', '-S', tmuxSocketOf(sessionId), 'attach-session', '-t', `=${sessionId}`],
       user: `${s.uid}:${s.gid}`,
       env: ['TERM=xterm-256color', 'COLORTERM=truecolor', 'LANG=C.UTF-8'],
       cols,
@@ -281,15 +287,16 @@ export class TerminalService {
   }
 }
 
-/** Splits `paddock-ctl preattach` output: the agent's state line, then the scrollback. */
+/** Splits `paddock-ctl preattach` output: the scrollback, then a last line with the agent's state. */
 export function parsePreattach(out: string, sessionId: string): { status: { state: 'running' | 'exited'; code: number | null } | null; history: string } {
-  const nl = out.indexOf('\n');
-  const first = (nl < 0 ? out : out.slice(0, nl)).trim();
-  const history = (nl < 0 ? '' : out.slice(nl + 1)).replace(/\n$/, '');
+  const body = out.replace(/\n$/, '');
+  const nl = body.lastIndexOf('\n');
+  const last = (nl < 0 ? body : body.slice(nl + 1)).trim();
+  const history = nl < 0 ? '' : body.slice(0, nl);
   let status: { state: 'running' | 'exited'; code: number | null } | null = null;
   if (sessionId === 'agent') {
-    const m = /^exited (-?\d+)?/.exec(first);
-    status = m ? { state: 'exited', code: m[1] !== undefined ? Number(m[1]) : null } : first === 'running' ? { state: 'running', code: null } : null;
+    const m = /^exited (-?\d+)?/.exec(last);
+    status = m ? { state: 'exited', code: m[1] !== undefined ? Number(m[1]) : null } : last === 'running' ? { state: 'running', code: null } : null;
   }
   return { status, history };
 }
