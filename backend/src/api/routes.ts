@@ -22,7 +22,8 @@ export interface CoreDeps {
   terminals: TerminalService;
   builder: ImageBuilder;
   workspaces: WorkspaceStore;
-  status(): Promise<DaemonStatus>;
+  /** engine: false answers without asking the engine (a liveness check every CLI command makes). */
+  status(opts?: { engine?: boolean }): Promise<DaemonStatus>;
 }
 
 
@@ -32,7 +33,7 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext, deps: 
   const { sandboxes, terminals, builder, workspaces } = deps;
   const P = API_PREFIX;
 
-  app.get(`${P}/status`, async () => deps.status());
+  app.get<{ Querystring: { engine?: string } }>(`${P}/status`, async (req) => deps.status({ engine: req.query.engine !== '0' }));
   app.get(`${P}/runtimes`, async () => sandboxes.runtimes());
 
   app.get(`${P}/agents`, async (): Promise<AgentInfo[]> => {

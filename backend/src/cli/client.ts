@@ -85,10 +85,11 @@ export class DaemonClient {
     return () => req.destroy();
   }
 
-  async status(): Promise<DaemonStatus | null> {
+  /** Whether paddockd answers; without the engine's details (two engine round trips) unless asked. */
+  async status(opts: { engine?: boolean } = {}): Promise<DaemonStatus | null> {
     if (!existsSync(this.paths.socketPath)) return null;
     try {
-      return await this.request<DaemonStatus>('GET', '/status');
+      return await this.request<DaemonStatus>('GET', opts.engine ? '/status' : '/status?engine=0');
     } catch {
       return null;
     }

@@ -318,7 +318,7 @@ export function buildProgram(rest: string[]): Command {
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
       const c = new DaemonClient();
-      const st = await c.status();
+      const st = await c.status({ engine: true });
       if (o.json) {
         process.stdout.write(JSON.stringify(st ? { running: true, ...st } : { running: false, socketPath: c.paths.socketPath }, null, 2) + '\n');
       } else if (st) {
@@ -346,7 +346,7 @@ export function buildProgram(rest: string[]): Command {
     .description('print versions of paddock, paddockd and the engine')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
-      const st = await new DaemonClient().status();
+      const st = await new DaemonClient().status({ engine: true });
       const v = { paddock: PADDOCK_VERSION, paddockd: st?.version ?? null, protocol: st?.protocolVersion ?? null, engine: st?.engine?.version ?? null };
       if (o.json) process.stdout.write(JSON.stringify(v) + '\n');
       else process.stdout.write(`paddock ${v.paddock}\npaddockd ${v.paddockd ?? '(not running)'}\nengine ${v.engine ?? '(unknown)'}\n`);

@@ -83,10 +83,10 @@ export async function main(): Promise<void> {
   const auth = new Auth(token);
   const url = `http://127.0.0.1:${port}`;
 
-  const status = async (): Promise<DaemonStatus> => {
+  const status = async (opts: { engine?: boolean } = {}): Promise<DaemonStatus> => {
     let eng: DaemonStatus['engine'] = null;
     let runtimes: DaemonStatus['runtimes'] = [];
-    try {
+    if (opts.engine !== false) try {
       const info = await engine.info();
       eng = { version: info.version, apiVersion: info.apiVersion };
       runtimes = await sandboxes.runtimes();

@@ -246,11 +246,28 @@ export class TerminalService {
   private async start(sock: ViewerSocket, name: string, sessionId: string, cols: number, rows: number, scrollback: number, onExitKnown: () => void, actor: Actor): Promise<TtyExec> {
     const s = await this.running(name);
     if (!SESSION_ID_RE.test(sessionId)) throw new PaddockError(ErrorCode.BadInput, `"${sessionId}" is not a session id (agent or shell-N).`);
-    // One exec for what the viewer needs before attaching (session check, agent state, scrollback):
-    // every exec is a round trip through the engine, and attach time is what a person waits for.
+    // One exec for what the viewer needs before attaching (session check, agent state, scrollback),
+    // started together with the TTY exec: each is a round trip through the engine, and attach
+    // time is what a person waits for. The TTY's first bytes wait in its stream until the hello
+    // and the scrollback have gone out.
     const lines = scrollback > 0 ? Math.min(scrollback, SCROLLBACK_REPLAY_LINES) : 0;
-    const pre = await this.ctx.engine.containers.exec(s.id, { cmd: ['paddock-ctl', 'preattach', sessionId, String(lines)], user: `${s.uid}:${s.gid}` });
-    if (pre.exitCode === 3) throw new PaddockError(ErrorCode.NotFound, `Sandbox "${s.name}" has no session "${sessionId}". List them with GET /sessions or open a new shell.`);
+    const preattach = this.ctx.engine.containers.exec(s.id, { cmd: ['paddock-ctl', 'preattach', sessionId, String(lines)], user: `${s.uid}:${s.gid}` });
+    const tty = this.ctx.engine.containers.execTty(s.id, {
+      cmd: ['tmux', '-S', tmuxSocketOf(sessionId), 'attach-session', '-t', `=${sessionId}`],
+      user: `${s.uid}:${s.gid}`,
+      env: ['TERM=xterm-256color', 'COLORTERM=truecolor', 'LANG=C.UTF-8'],
+      cols,
+      rows,
+    });
+    const pre = await preattach.catch(async (err: unknown) => {
+      await tty.then((t) => t.stream.destroy(), () => undefined);
+      throw err;
+    });
+    if (pre.exitCode === 3) {
+      await tty.then((t) => t.stream.destroy(), () => undefined);
+      throw new PaddockError(ErrorCode.NotFound, `Sandbox "${s.name}" has no session "${sessionId}". List them with GET /sessions or open a new shell.`);
+    }
+    const exec = await tty;
     const { status, history } = parsePreattach(pre.stdout.toString('utf8'), sessionId);
     sock.sendJson({
       type: 'hello',
@@ -265,13 +282,6 @@ export class TerminalService {
       // scrollback before tmux clears and draws the visible screen.
       sock.sendBinary(Buffer.from(history.replace(/\r?\n/g, '\r\n') + '\x1b[0m' + '\r\n'.repeat(rows), 'utf8'));
     }
-    const exec = await this.ctx.engine.containers.execTty(s.id, {
-      cmd: ['tmux', '-S', tmuxSocketOf(sessionId), 'attach-session', '-t', `=${sessionId}`],
-      user: `${s.uid}:${s.gid}`,
-      env: ['TERM=xterm-256color', 'COLORTERM=truecolor', 'LANG=C.UTF-8'],
-      cols,
-      rows,
-    });
     this.ctx.log.info({ sandbox: name, session: sessionId, actor }, 'terminal attached');
     this.sandboxes.record(actor, 'terminal.attach', name, { session: sessionId });
     exec.stream.once('close', () => this.sandboxes.record(actor, 'terminal.detach', name, { session: sessionId }));
