@@ -3,6 +3,8 @@
  * sequential write with fsync) in a sandbox's bind-mounted workspace via `paddock exec`, vs the
  * same script on the host in a folder on the same filesystem. Ratio = host time / sandbox time
  * (1.0 = as fast as the host). Also reported for gVisor (runsc's gofer mediates every file op).
+ * The note adds the same script in a raw docker twin (same image and options, `docker exec`):
+ * what any container on this engine pays, e.g. the memory cgroup's accounting of new inodes.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +31,12 @@ export async function bench(ctx) {
   const details = { host: [] };
   for (const t of tiers) details[t.isolation] = [];
   const failed = {};
+  const rawWs = ctx.raw.workspace();
+  const twin = await ctx.raw.create({ runtime: 'runc', workspace: rawWs });
+  details.rawDocker = [];
   for (let i = 0; i < RUNS; i++) {
     details.host.push(parse((await must('bash', ['-c', SCRIPT, 'io', hostDir])).stdout));
+    details.rawDocker.push(parse((await must('docker', ['exec', '-u', '1000:1000', twin.name, 'bash', '-c', SCRIPT, 'io', rawWs])).stdout));
     for (const t of tiers) {
       if (failed[t.isolation] || (t.isolation === 'gvisor' && i >= GVISOR_RUNS)) continue;
       const r = await daemon.cli(['exec', t.name, '--', 'bash', '-c', SCRIPT, 'io', t.ws]);
@@ -39,6 +45,7 @@ export async function bench(ctx) {
       ctx.log(`io ${t.isolation} run ${i} ${failed[t.isolation] ? 'failed' : 'done'}`);
     }
   }
+  await ctx.raw.remove(twin.name);
   details.failed = failed;
   const med = (side, op) => median(details[side].map((r) => r[op]));
   const rows = [];
@@ -55,7 +62,8 @@ export async function bench(ctx) {
       rows.push({
         row: `workspace I/O ${op} (${t.isolation})`, metric: op === 'write1g' ? '1 GiB dd + fsync' : `10,000 files`,
         paddock: fmtMs(p), raw: `${fmtMs(h)} (host)`, ratio, ratioText: fmtRatio(ratio),
-        target: gated ? `≥ ${TARGET}×` : 'report', met: gated ? ratio >= TARGET : true, note: `speed vs host; median of ${details[t.isolation].length}`,
+        target: gated ? `≥ ${TARGET}×` : 'report', met: gated ? ratio >= TARGET : true,
+        note: `speed vs host; median of ${details[t.isolation].length}; raw docker twin ${fmtMs(med('rawDocker', op))} (Paddock ${fmtRatio(med('rawDocker', op) / Math.max(p, 1))} of it)`,
       });
     }
   }
