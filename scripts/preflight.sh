@@ -25,8 +25,9 @@ runsc_registered() {
 }
 
 # The runsc flags Paddock wants: ptrace works everywhere (no KVM needed); host networking keeps the
-# engine's per-sandbox networks. Not --oci-seccomp: with it, Debian's runsc (2022) kills every
-# tmux session at once (bash logs out, tmux spins), so agents cannot run under gVisor at all.
+# engine's per-sandbox networks. Not --oci-seccomp: with it, Debian's runsc (2022) logs every
+# interactive shell out at once (it denies a call of trixie's glibc/bash it has no name for, even
+# when the profile allows every syscall by name), so agents cannot run under gVisor at all.
 # Without it gVisor does not enforce Paddock's seccomp profile; `paddock doctor` says so.
 runsc_args() {
   printf '%s' '"--platform=ptrace", "--network=host"'

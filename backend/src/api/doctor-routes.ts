@@ -122,7 +122,7 @@ export function buildDoctorReport(f: DoctorFacts): DoctorReport {
   }
 
   if (info && runtimeFor('gvisor', info.runtimes) && f.gvisorOciSeccomp === false) {
-    checks.push({ name: 'gvisor seccomp', status: 'warn', detail: "runsc runs without --oci-seccomp: gVisor ignores Paddock's seccomp profile, so the sandbox's root can leave a setuid-root file in the workspace on the gvisor tier", fix: 'With a runsc from 2026 or later, add "--oci-seccomp" to runsc\'s "runtimeArgs" in /etc/docker/daemon.json, then reload the engine: kill -HUP $(cat /var/run/docker.pid). Older runsc (Debian\'s 2022 build) ends every tmux session at once with it, so Paddock does not set it. Until then, on the gvisor tier do not run binaries an agent left in a workspace with elevated rights.' });
+    checks.push({ name: 'gvisor seccomp', status: 'warn', detail: "runsc runs without --oci-seccomp: gVisor ignores Paddock's seccomp profile, so the sandbox's root can leave a setuid-root file in the workspace on the gvisor tier", fix: 'With a runsc from 2026 or later, add "--oci-seccomp" to runsc\'s "runtimeArgs" in /etc/docker/daemon.json, then reload the engine: kill -HUP $(cat /var/run/docker.pid). Older runsc (Debian\'s 2022 build) logs every interactive shell out at once with it, so Paddock does not set it. Until then, on the gvisor tier do not run binaries an agent left in a workspace with elevated rights.' });
   }
 
   const tiers: DoctorTier[] = (['container', 'gvisor', 'microvm'] as Isolation[]).map((isolation) => {

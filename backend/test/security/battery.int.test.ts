@@ -224,7 +224,7 @@ function runscIgnoresProfile(): string | undefined {
     const d = JSON.parse(readFileSync('/etc/docker/daemon.json', 'utf8')) as { runtimes?: Record<string, { runtimeArgs?: string[] }> };
     const args = d.runtimes?.runsc?.runtimeArgs;
     if (args && !args.some((x) => /^--?oci-seccomp(=true)?$/.test(x))) {
-      return "runsc runs without --oci-seccomp (with it, Debian's 2022 runsc ends every tmux session at once), so gVisor does not apply Paddock's profile inside; gVisor's own host processes stay under seccomp";
+      return "runsc runs without --oci-seccomp (with it, Debian's 2022 runsc logs every interactive shell out at once), so gVisor does not apply Paddock's profile inside; gVisor's own host processes stay under seccomp";
     }
   } catch {
     // no readable daemon.json: unknown
