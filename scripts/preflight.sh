@@ -26,8 +26,8 @@ runsc_registered() {
 
 # The runsc flags Paddock wants: ptrace works everywhere (no KVM needed); host networking keeps the
 # engine's per-sandbox networks. Not --oci-seccomp: with it, Debian's runsc (2022) logs every
-# interactive shell out at once (it denies a call of trixie's glibc/bash it has no name for, even
-# when the profile allows every syscall by name), so agents cannot run under gVisor at all.
+# interactive shell out at once (even with a profile that allows every syscall by name: its
+# deny default misbehaves; docs/security.md), so agents cannot run under gVisor at all.
 # Without it gVisor does not enforce Paddock's seccomp profile; `paddock doctor` says so.
 runsc_args() {
   printf '%s' '"--platform=ptrace", "--network=host"'
