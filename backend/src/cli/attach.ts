@@ -3,7 +3,6 @@
  * WebSocket the dashboard uses, resizes forwarded, detach on a key sequence (Ctrl-P Ctrl-Q by
  * default) that leaves the agent running.
  */
-import WebSocket from 'ws';
 import { ErrorCode, PaddockError } from '../core/errors.js';
 import { API_PREFIX, FLOW_ACK_BYTES, PROTOCOL_VERSION, ServerControl } from '../core/protocol.js';
 import type { DaemonClient } from './client.js';
@@ -50,7 +49,10 @@ export interface AttachResult {
   exitCode: number | null;
 }
 
-export function attach(client: DaemonClient, sandbox: string, session: string, opts: { detachKeys: string; scrollback?: number }): Promise<AttachResult> {
+export async function attach(client: DaemonClient, sandbox: string, session: string, opts: { detachKeys: string; scrollback?: number }): Promise<AttachResult> {
+  // Loaded here, not at the top: ws is a tenth of a second of every CLI command's start-up, and
+  // only attach needs it.
+  const { default: WebSocket } = await import('ws');
   const stdin = process.stdin;
   const stdout = process.stdout;
   const interactive = Boolean(stdin.isTTY && stdout.isTTY);

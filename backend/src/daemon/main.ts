@@ -96,6 +96,11 @@ export async function main(): Promise<void> {
     return { version: PADDOCK_VERSION, protocolVersion: PROTOCOL_VERSION, pid: process.pid, socketPath: paths.socketPath, url, engine: eng, runtimes };
   };
 
+  // A restarted paddockd has no live viewers: clear tmux clients the old process left behind.
+  // Begun before the servers listen, so a viewer that connects at once waits for it (or it would
+  // be detached by it).
+  void terminals.detachStale().catch((err: unknown) => log.warn({ err: String(err) }, 'could not detach stale terminal clients'));
+
   const uiDir = process.env.PADDOCK_UI_DIR ?? join(REPO_ROOT, 'ui', 'dist');
   const servers = await startServers(ctx, { sandboxes, terminals, builder, workspaces, status }, {
     socketPath: paths.socketPath, host: listenHost(), port, uiDir, auth, modules,
@@ -104,8 +109,6 @@ export async function main(): Promise<void> {
   log.info({ pid: process.pid, url: servers.tcpUrl, socket: paths.socketPath }, 'paddockd started');
   for (const h of features.startHooks) await h().catch((err: unknown) => log.warn({ err: String(err) }, 'start hook failed'));
 
-  // A restarted paddockd has no live viewers: clear tmux clients the old process left behind.
-  void terminals.detachStale().catch((err: unknown) => log.warn({ err: String(err) }, 'could not detach stale terminal clients'));
 
   // Engine events → sandbox state events for the dashboard (no polling).
   let stopEvents: (() => void) | null = null;

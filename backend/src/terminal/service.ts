@@ -95,11 +95,28 @@ export class TerminalService {
     return lines.slice(-tail).join('\n') + '\n';
   }
 
-  /** After a paddockd restart no viewer is live: detach stale tmux clients left by the old process. */
-  async detachStale(): Promise<void> {
-    for (const s of await this.sandboxes.list()) {
-      if (s.state === 'running') await this.sandboxes.ctlExec(s, ['detach-all']).catch(() => undefined);
-    }
+  /** The startup sweep: per running sandbox, its `detach-all` (see detachStale). */
+  private sweep: Promise<Map<string, Promise<void>>> | null = null;
+
+  /**
+   * After a paddockd restart no viewer is live: detach stale tmux clients left by the old process.
+   * A viewer that arrives meanwhile waits for its sandbox's sweep, or the sweep would detach it.
+   */
+  detachStale(): Promise<void> {
+    const sweep = (async () => {
+      const bySandbox = new Map<string, Promise<void>>();
+      for (const s of await this.sandboxes.list()) {
+        if (s.state === 'running') bySandbox.set(s.name, this.sandboxes.ctlExec(s, ['detach-all']).then(() => undefined, () => undefined));
+      }
+      return bySandbox;
+    })();
+    this.sweep = sweep;
+    return sweep.then(async (m) => void (await Promise.all(m.values())));
+  }
+
+  private async afterSweep(name: string): Promise<void> {
+    const m = await this.sweep?.catch(() => null);
+    await m?.get(name);
   }
 
   private async running(name: string): Promise<SandboxInfo> {
@@ -244,6 +261,7 @@ export class TerminalService {
   }
 
   private async start(sock: ViewerSocket, name: string, sessionId: string, cols: number, rows: number, scrollback: number, onExitKnown: () => void, actor: Actor): Promise<TtyExec> {
+    await this.afterSweep(name);
     const s = await this.running(name);
     if (!SESSION_ID_RE.test(sessionId)) throw new PaddockError(ErrorCode.BadInput, `"${sessionId}" is not a session id (agent or shell-N).`);
     // One exec for what the viewer needs before attaching (session check, agent state, scrollback),
