@@ -58,12 +58,13 @@ export async function bench(ctx) {
       const p = med(t.isolation, op);
       const h = med('host', op);
       const ratio = h / Math.max(p, 1);
+      const r = med('rawDocker', op);
       const gated = t.isolation === 'container';
       rows.push({
         row: `workspace I/O ${op} (${t.isolation})`, metric: op === 'write1g' ? '1 GiB dd + fsync' : `10,000 files`,
         paddock: fmtMs(p), raw: `${fmtMs(h)} (host)`, ratio, ratioText: fmtRatio(ratio),
         target: gated ? `≥ ${TARGET}×` : 'report', met: gated ? ratio >= TARGET : true,
-        note: `speed vs host; median of ${details[t.isolation].length}; raw docker twin ${fmtMs(med('rawDocker', op))} (Paddock ${fmtRatio(med('rawDocker', op) / Math.max(p, 1))} of it)`,
+        note: `speed vs host; median of ${details[t.isolation].length}; raw docker twin ${fmtMs(r)} (Paddock ${fmtRatio(r / Math.max(p, 1))} of it)`,
       });
     }
   }

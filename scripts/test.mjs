@@ -14,10 +14,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // desktop: the packaged Docker Desktop extension in its host harness (e2e/desktop-host): builds the
 // extension image, starts its backend as the Compose file says, drives the UI copied out of it.
 const ALL = ['unit', 'integration', 'security', 'e2e', 'desktop'];
-const EXTRA = [];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = wanted.length ? wanted : ALL;
-for (const s of suites) if (!ALL.includes(s) && !EXTRA.includes(s)) { console.error(`unknown suite "${s}"; use ${ALL.join(', ')}`); process.exit(2); }
+for (const s of suites) if (!ALL.includes(s)) { console.error(`unknown suite "${s}"; use ${ALL.join(', ')}`); process.exit(2); }
 
 function step(title, cmd, args, opts = {}) {
   const t0 = Date.now();

@@ -104,7 +104,8 @@ export function registerCoreRoutes(app: FastifyInstance, ctx: AppContext, deps: 
     }
     if (needs.refuse) throw new PaddockError(ErrorCode.Conflict, needs.refuse);
     const answer = await sandboxes.update(name, change, actor);
-    const sandbox = await sandboxes.inspect(name); // with the agent's state, which update() does not read
+    // a settings change leaves the agent as it was: its state read before stands
+    const sandbox = { ...answer.sandbox, agentState: before.agentState, agentExitCode: before.agentExitCode };
     return { sandbox, restartRequired: answer.restartRequired || needs.reasons.length > 0, restartReasons: needs.reasons };
   });
 

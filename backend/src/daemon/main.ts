@@ -86,12 +86,14 @@ export async function main(): Promise<void> {
   const status = async (opts: { engine?: boolean } = {}): Promise<DaemonStatus> => {
     let eng: DaemonStatus['engine'] = null;
     let runtimes: DaemonStatus['runtimes'] = [];
-    if (opts.engine !== false) try {
-      const info = await engine.info();
-      eng = { version: info.version, apiVersion: info.apiVersion };
-      runtimes = await sandboxes.runtimes();
-    } catch {
-      // engine down: status still answers, with engine null
+    if (opts.engine !== false) {
+      try {
+        const info = await engine.info();
+        eng = { version: info.version, apiVersion: info.apiVersion };
+        runtimes = await sandboxes.runtimes();
+      } catch {
+        // engine down: status still answers, with engine null
+      }
     }
     return { version: PADDOCK_VERSION, protocolVersion: PROTOCOL_VERSION, pid: process.pid, socketPath: paths.socketPath, url, engine: eng, runtimes };
   };
@@ -108,7 +110,6 @@ export async function main(): Promise<void> {
   writeFileSync(paths.pidPath, String(process.pid), { mode: 0o600 });
   log.info({ pid: process.pid, url: servers.tcpUrl, socket: paths.socketPath }, 'paddockd started');
   for (const h of features.startHooks) await h().catch((err: unknown) => log.warn({ err: String(err) }, 'start hook failed'));
-
 
   // Engine events → sandbox state events for the dashboard (no polling).
   let stopEvents: (() => void) | null = null;

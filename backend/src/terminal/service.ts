@@ -277,12 +277,13 @@ export class TerminalService {
       cols,
       rows,
     });
+    const abandonTty = () => tty.then((t) => t.stream.destroy(), () => undefined);
     const pre = await preattach.catch(async (err: unknown) => {
-      await tty.then((t) => t.stream.destroy(), () => undefined);
+      await abandonTty();
       throw err;
     });
     if (pre.exitCode === 3) {
-      await tty.then((t) => t.stream.destroy(), () => undefined);
+      await abandonTty();
       throw new PaddockError(ErrorCode.NotFound, `Sandbox "${s.name}" has no session "${sessionId}". List them with GET /sessions or open a new shell.`);
     }
     const exec = await tty;
